@@ -1,0 +1,125 @@
+// native.ts — loads libcairn with koffi and declares every C function of native/include/cairn.h.
+// This is the only file that talks to koffi; gguf.ts and model.ts wrap it in typed classes.
+// No koffi.view anywhere: Electron's memory cage forbids external buffers.
+import koffi from 'koffi';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An engine failure: `code` is the stable status name (e.g. "CAIRN_E_TRUNCATED"). */
+export class EngineError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+function findLibrary(): string {
+  const ext = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
+  const fromEnv = process.env.CAIRN_NATIVE_LIB;
+  if (fromEnv) return fromEnv;
+  // Walk up from this file (electron/engine or dist/electron/engine) to the repo root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, 'build', 'native', `libcairn.${ext}`);
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  throw new EngineError('CAIRN_E_IO', `native engine library libcairn.${ext} not found: run "npm run build:native"`, 2);
+}
+
+export const GGUF = koffi.opaque('cairn_gguf');
+export const MODEL = koffi.opaque('cairn_model');
+
+export const ModelParams = koffi.struct('cairn_model_params', {
+  n_threads: 'int32_t', backend: 'int32_t', mem_available: 'uint64_t',
+});
+export const ModelInfo = koffi.struct('cairn_model_info', {
+  n_vocab: 'uint32_t', n_embd: 'uint32_t', n_layer: 'uint32_t', n_head: 'uint32_t', n_head_kv: 'uint32_t',
+  head_dim: 'uint32_t', n_ff: 'uint32_t', n_ctx_train: 'uint32_t', rope_base: 'float', norm_eps: 'float',
+  has_rope_freqs: 'uint32_t', tied_output: 'uint32_t', backend: 'int32_t', n_threads: 'int32_t',
+  weights_bytes: 'uint64_t', file_size: 'uint64_t', ftype_main: 'int32_t', _pad: 'int32_t',
+});
+export const StateLayout = koffi.struct('cairn_state_layout', {
+  size: 'uint64_t', logits_off: 'uint64_t', logits_rows: 'uint32_t', n_ctx: 'uint32_t',
+  k_off: 'uint64_t', v_off: 'uint64_t', kv_type: 'uint32_t', _pad: 'uint32_t',
+});
+
+export interface ModelInfoT {
+  n_vocab: number; n_embd: number; n_layer: number; n_head: number; n_head_kv: number; head_dim: number;
+  n_ff: number; n_ctx_train: number; rope_base: number; norm_eps: number; has_rope_freqs: number;
+  tied_output: number; backend: number; n_threads: number; weights_bytes: number | bigint;
+  file_size: number | bigint; ftype_main: number; _pad: number;
+}
+export interface StateLayoutT {
+  size: number | bigint; logits_off: number | bigint; logits_rows: number; n_ctx: number;
+  k_off: number | bigint; v_off: number | bigint; kv_type: number; _pad: number;
+}
+
+function bind() {
+  const lib = koffi.load(findLibrary());
+  const f = (decl: string) => lib.func(decl);
+  return {
+    status_name: f('const char *cairn_status_name(int s)'),
+    last_error: f('const char *cairn_last_error(void)'),
+    version: f('const char *cairn_version(void)'),
+    type_name: f('const char *cairn_type_name(int32_t type)'),
+
+    gguf_open: lib.func('cairn_gguf_open', 'int', ['str', koffi.out(koffi.pointer(GGUF, 2))]),
+    gguf_open_memory: lib.func('cairn_gguf_open_memory', 'int', ['void *', 'uint64_t', koffi.out(koffi.pointer(GGUF, 2))]),
+    gguf_free: f('void cairn_gguf_free(cairn_gguf *g)'),
+    gguf_version: f('uint32_t cairn_gguf_version(const cairn_gguf *g)'),
+    gguf_file_size: f('uint64_t cairn_gguf_file_size(const cairn_gguf *g)'),
+    gguf_alignment: f('uint32_t cairn_gguf_alignment(const cairn_gguf *g)'),
+    gguf_data_offset: f('uint64_t cairn_gguf_data_offset(const cairn_gguf *g)'),
+    gguf_n_kv: f('int64_t cairn_gguf_n_kv(const cairn_gguf *g)'),
+    gguf_find_key: f('int64_t cairn_gguf_find_key(const cairn_gguf *g, const char *key)'),
+    gguf_key: f('const char *cairn_gguf_key(const cairn_gguf *g, int64_t i)'),
+    gguf_kv_type: f('int32_t cairn_gguf_kv_type(const cairn_gguf *g, int64_t i)'),
+    gguf_get_u64: f('uint64_t cairn_gguf_get_u64(const cairn_gguf *g, int64_t i)'),
+    gguf_get_i64: f('int64_t cairn_gguf_get_i64(const cairn_gguf *g, int64_t i)'),
+    gguf_get_f64: f('double cairn_gguf_get_f64(const cairn_gguf *g, int64_t i)'),
+    gguf_get_str: f('uint64_t cairn_gguf_get_str(const cairn_gguf *g, int64_t i, _Out_ uint8_t *buf, uint64_t cap)'),
+    gguf_arr_type: f('int32_t cairn_gguf_arr_type(const cairn_gguf *g, int64_t i)'),
+    gguf_arr_len: f('uint64_t cairn_gguf_arr_len(const cairn_gguf *g, int64_t i)'),
+    gguf_arr_data: f('uint64_t cairn_gguf_arr_data(const cairn_gguf *g, int64_t i, _Out_ void *buf, uint64_t cap)'),
+    gguf_arr_str: f('uint64_t cairn_gguf_arr_str(const cairn_gguf *g, int64_t i, uint64_t j, _Out_ uint8_t *buf, uint64_t cap)'),
+    gguf_arr_strs: f('uint64_t cairn_gguf_arr_strs(const cairn_gguf *g, int64_t i, _Out_ uint32_t *offs, _Out_ uint8_t *buf, uint64_t cap)'),
+    gguf_n_tensors: f('int64_t cairn_gguf_n_tensors(const cairn_gguf *g)'),
+    gguf_find_tensor: f('int64_t cairn_gguf_find_tensor(const cairn_gguf *g, const char *name)'),
+    gguf_tensor_name: f('const char *cairn_gguf_tensor_name(const cairn_gguf *g, int64_t t)'),
+    gguf_tensor_type: f('int32_t cairn_gguf_tensor_type(const cairn_gguf *g, int64_t t)'),
+    gguf_tensor_n_dims: f('uint32_t cairn_gguf_tensor_n_dims(const cairn_gguf *g, int64_t t)'),
+    gguf_tensor_ne: f('uint64_t cairn_gguf_tensor_ne(const cairn_gguf *g, int64_t t, uint32_t dim)'),
+    gguf_tensor_offset: f('uint64_t cairn_gguf_tensor_offset(const cairn_gguf *g, int64_t t)'),
+    gguf_tensor_size: f('uint64_t cairn_gguf_tensor_size(const cairn_gguf *g, int64_t t)'),
+
+    model_load: lib.func('cairn_model_load', 'int', ['str', koffi.pointer(ModelParams), koffi.out(koffi.pointer(MODEL, 2))]),
+    model_free: f('void cairn_model_free(cairn_model *m)'),
+    model_info_get: lib.func('cairn_model_info_get', 'int', [koffi.pointer(MODEL), koffi.out(koffi.pointer(ModelInfo))]),
+    model_gguf: f('const cairn_gguf *cairn_model_gguf(const cairn_model *m)'),
+    layout_plan: lib.func('cairn_layout_plan', 'int', [koffi.pointer(MODEL), 'uint32_t', 'uint32_t', 'uint64_t',
+      koffi.out(koffi.pointer(StateLayout)), koffi.out(koffi.pointer('uint64_t'))]),
+    // base is passed as a TypedArray/ArrayBuffer (koffi hands its backing store over without copying)
+    forward: lib.func('cairn_forward', 'int', [koffi.pointer(MODEL), 'void *', koffi.pointer(StateLayout),
+      'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']),
+    model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
+    model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
+  };
+}
+
+let cached: ReturnType<typeof bind> | undefined;
+/** The bound library (loaded on first use). */
+export function native(): ReturnType<typeof bind> {
+  cached ??= bind();
+  return cached;
+}
+
+/** Throws an EngineError for a non-zero status, with the engine's code and message. */
+export function check(status: number, what: string): void {
+  if (status === 0) return;
+  const n = native();
+  const code = n.status_name(status) as string;
+  const msg = (n.last_error() as string) || code;
+  throw new EngineError(code, `${what}: ${msg}`, status);
+}

@@ -1,0 +1,229 @@
+/*
+ * cairn.h — the whole public C API of Cairn's native engine.
+ *
+ * Conventions
+ *   - Opaque handles, <noun>_<verb> names, init/free pairs.
+ *   - Every fallible call returns a cairn_status; on failure the calling thread's
+ *     error text (cairn_last_error) names the file, the field and the offset.
+ *   - The engine never exits or aborts on bad input.
+ *   - KV cache and logits live in memory the caller provides (a Wasm actor's linear
+ *     memory): the caller passes a base pointer plus a cairn_state_layout, the engine
+ *     checks every offset against layout.size and copies nothing.
+ */
+#ifndef CAIRN_H
+#define CAIRN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define CAIRN_API __declspec(dllexport)
+#else
+#  define CAIRN_API __attribute__((visibility("default")))
+#endif
+
+#define CAIRN_VERSION "0.1.0"
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef enum {
+    CAIRN_OK               = 0,
+    CAIRN_E_ARG            = 1,  /* bad argument from the caller                    */
+    CAIRN_E_IO             = 2,  /* open/stat/mmap failed                           */
+    CAIRN_E_NOT_FILE       = 3,  /* not a regular file                              */
+    CAIRN_E_MAGIC          = 4,  /* not a GGUF file                                 */
+    CAIRN_E_ENDIAN         = 5,  /* GGUF written with the other byte order          */
+    CAIRN_E_VERSION        = 6,  /* GGUF version other than 2 or 3                  */
+    CAIRN_E_TRUNCATED      = 7,  /* a read ran past the end of the file             */
+    CAIRN_E_LIMIT          = 8,  /* a count or length above the reader's caps       */
+    CAIRN_E_KEY            = 9,  /* empty, overlong or non-UTF-8 key                */
+    CAIRN_E_DUP_KEY        = 10, /* the same key twice                              */
+    CAIRN_E_VALUE_TYPE     = 11, /* unknown value type, nested array, bad bool      */
+    CAIRN_E_ALIGNMENT      = 12, /* general.alignment invalid / tensor misaligned   */
+    CAIRN_E_TENSOR         = 13, /* bad tensor name, dims or duplicate name         */
+    CAIRN_E_TENSOR_TYPE    = 14, /* tensor type not implemented                     */
+    CAIRN_E_OVERFLOW       = 15, /* size arithmetic overflowed                      */
+    CAIRN_E_BOUNDS         = 16, /* tensor data outside the file                    */
+    CAIRN_E_OVERLAP        = 17, /* two tensors' data overlap                       */
+    CAIRN_E_ARCH           = 18, /* architecture missing or not supported           */
+    CAIRN_E_HPARAMS        = 19, /* hyperparameters missing, mistyped, inconsistent */
+    CAIRN_E_MISSING_TENSOR = 20, /* an expected tensor is absent                    */
+    CAIRN_E_SHAPE          = 21, /* a tensor has the wrong shape or type            */
+    CAIRN_E_NOMEM          = 22, /* allocation failed or the model would not fit    */
+    CAIRN_E_LAYOUT         = 23, /* caller-provided state layout is invalid         */
+    CAIRN_E_CANCELLED      = 24, /* the cancel flag was raised                      */
+    CAIRN_E_CONTEXT        = 25, /* position + tokens exceed the context            */
+    CAIRN_E_TOKEN          = 26, /* token id outside the vocabulary                 */
+    CAIRN_E_VOCAB          = 27  /* tokenizer metadata inconsistent                 */
+} cairn_status;
+
+/* Stable name of a status ("CAIRN_E_TRUNCATED"); never NULL. */
+CAIRN_API const char * cairn_status_name(cairn_status s);
+/* Text of the last error on the calling thread ("" if none); valid until the next call. */
+CAIRN_API const char * cairn_last_error(void);
+/* Library version string. */
+CAIRN_API const char * cairn_version(void);
+
+/* ---- tensor types (numbering = ggml's, so GGUF files carry them as-is) ------ */
+
+typedef enum {
+    CAIRN_TYPE_F32  = 0,
+    CAIRN_TYPE_F16  = 1,
+    CAIRN_TYPE_Q4_0 = 2,
+    CAIRN_TYPE_Q4_1 = 3,
+    CAIRN_TYPE_Q5_0 = 6,
+    CAIRN_TYPE_Q5_1 = 7,
+    CAIRN_TYPE_Q8_0 = 8,
+    CAIRN_TYPE_Q8_1 = 9,   /* activations only */
+    CAIRN_TYPE_Q4_K = 12,
+    CAIRN_TYPE_Q5_K = 13,
+    CAIRN_TYPE_Q6_K = 14,
+    CAIRN_TYPE_Q8_K = 15,  /* activations only */
+    CAIRN_TYPE_BF16 = 30,
+    CAIRN_TYPE_COUNT = 31
+} cairn_type;
+
+/* Name of a type ("q4_K") or NULL if the engine does not implement it for weights. */
+CAIRN_API const char * cairn_type_name(int32_t type);
+
+/* ---- GGUF reader --------------------------------------------------------- */
+
+typedef struct cairn_gguf cairn_gguf;
+
+/* GGUF metadata value types (as in the file). */
+typedef enum {
+    CAIRN_GGUF_U8 = 0, CAIRN_GGUF_I8 = 1, CAIRN_GGUF_U16 = 2, CAIRN_GGUF_I16 = 3,
+    CAIRN_GGUF_U32 = 4, CAIRN_GGUF_I32 = 5, CAIRN_GGUF_F32 = 6, CAIRN_GGUF_BOOL = 7,
+    CAIRN_GGUF_STRING = 8, CAIRN_GGUF_ARRAY = 9, CAIRN_GGUF_U64 = 10, CAIRN_GGUF_I64 = 11,
+    CAIRN_GGUF_F64 = 12
+} cairn_gguf_type;
+
+/* Maps and validates a GGUF file (every check of RELIABILITY.md). *out is NULL on failure. */
+CAIRN_API cairn_status cairn_gguf_open   (const char *path, cairn_gguf **out);
+/* Same checks over a caller-owned buffer (fuzzing, tests); the buffer must outlive the handle. */
+CAIRN_API cairn_status cairn_gguf_open_memory(const void *data, uint64_t size, cairn_gguf **out);
+CAIRN_API void         cairn_gguf_free   (cairn_gguf *g);
+
+CAIRN_API uint32_t     cairn_gguf_version    (const cairn_gguf *g);
+CAIRN_API uint64_t     cairn_gguf_file_size  (const cairn_gguf *g);
+CAIRN_API uint32_t     cairn_gguf_alignment  (const cairn_gguf *g);
+CAIRN_API uint64_t     cairn_gguf_data_offset(const cairn_gguf *g);
+
+/* Metadata: keys are indexed 0..n_kv-1. find_key returns -1 if absent. */
+CAIRN_API int64_t      cairn_gguf_n_kv       (const cairn_gguf *g);
+CAIRN_API int64_t      cairn_gguf_find_key   (const cairn_gguf *g, const char *key);
+CAIRN_API const char * cairn_gguf_key        (const cairn_gguf *g, int64_t i);
+CAIRN_API int32_t      cairn_gguf_kv_type    (const cairn_gguf *g, int64_t i);
+/* Scalars: the value widened to the return type; 0 if i is out of range or not a scalar. */
+CAIRN_API uint64_t     cairn_gguf_get_u64    (const cairn_gguf *g, int64_t i);
+CAIRN_API int64_t      cairn_gguf_get_i64    (const cairn_gguf *g, int64_t i);
+CAIRN_API double       cairn_gguf_get_f64    (const cairn_gguf *g, int64_t i);
+/* Strings: length in bytes (may be 0); copies min(len, cap) bytes to buf when buf != NULL. */
+CAIRN_API uint64_t     cairn_gguf_get_str    (const cairn_gguf *g, int64_t i, uint8_t *buf, uint64_t cap);
+/* Arrays: element type and count (0 if not an array). */
+CAIRN_API int32_t      cairn_gguf_arr_type   (const cairn_gguf *g, int64_t i);
+CAIRN_API uint64_t     cairn_gguf_arr_len    (const cairn_gguf *g, int64_t i);
+/* Copies the whole numeric array (elements of the file's type, little endian) into buf of cap bytes;
+ * returns bytes needed. */
+CAIRN_API uint64_t     cairn_gguf_arr_data   (const cairn_gguf *g, int64_t i, void *buf, uint64_t cap);
+/* One string element of a string array, as cairn_gguf_get_str. */
+CAIRN_API uint64_t     cairn_gguf_arr_str    (const cairn_gguf *g, int64_t i, uint64_t j, uint8_t *buf, uint64_t cap);
+/* All strings of a string array at once: writes n+1 uint32 offsets into offs (offs[n] = total)
+ * and the concatenated bytes into buf; returns total bytes (call with buf=NULL to size). */
+CAIRN_API uint64_t     cairn_gguf_arr_strs   (const cairn_gguf *g, int64_t i, uint32_t *offs, uint8_t *buf, uint64_t cap);
+
+/* Tensors: indexed 0..n_tensors-1. find_tensor returns -1 if absent. */
+CAIRN_API int64_t      cairn_gguf_n_tensors  (const cairn_gguf *g);
+CAIRN_API int64_t      cairn_gguf_find_tensor(const cairn_gguf *g, const char *name);
+CAIRN_API const char * cairn_gguf_tensor_name(const cairn_gguf *g, int64_t t);
+CAIRN_API int32_t      cairn_gguf_tensor_type(const cairn_gguf *g, int64_t t);
+CAIRN_API uint32_t     cairn_gguf_tensor_n_dims(const cairn_gguf *g, int64_t t);
+CAIRN_API uint64_t     cairn_gguf_tensor_ne  (const cairn_gguf *g, int64_t t, uint32_t dim);
+/* Offset of the tensor's data from the start of the file, and its size in bytes. */
+CAIRN_API uint64_t     cairn_gguf_tensor_offset(const cairn_gguf *g, int64_t t);
+CAIRN_API uint64_t     cairn_gguf_tensor_size  (const cairn_gguf *g, int64_t t);
+/* Pointer to the tensor's bytes inside the mapping (read-only). */
+CAIRN_API const void * cairn_gguf_tensor_data  (const cairn_gguf *g, int64_t t);
+
+/* ---- model --------------------------------------------------------------- */
+
+typedef struct cairn_model cairn_model;
+
+typedef enum {
+    CAIRN_BACKEND_AUTO      = 0,  /* best kernels this CPU supports */
+    CAIRN_BACKEND_REFERENCE = 1,  /* plain scalar reference path    */
+    CAIRN_BACKEND_AVX2      = 2,
+    CAIRN_BACKEND_AVX512    = 3,
+    CAIRN_BACKEND_NEON      = 4
+} cairn_backend;
+
+typedef struct {
+    int32_t  n_threads;     /* 0 = number of cores                                   */
+    int32_t  backend;       /* cairn_backend                                         */
+    uint64_t mem_available; /* 0 = ask the OS; bytes the load may use (refuse above) */
+} cairn_model_params;
+
+typedef struct {
+    uint32_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx_train;
+    float    rope_base, norm_eps;
+    uint32_t has_rope_freqs, tied_output;
+    int32_t  backend;           /* backend actually selected */
+    int32_t  n_threads;
+    uint64_t weights_bytes;     /* bytes of tensor data mapped */
+    uint64_t file_size;
+    int32_t  ftype_main;        /* most common weight type among matrices */
+    int32_t  _pad;
+} cairn_model_info;
+
+CAIRN_API cairn_status cairn_model_load (const char *path, const cairn_model_params *p, cairn_model **out);
+CAIRN_API void         cairn_model_free (cairn_model *m);
+CAIRN_API cairn_status cairn_model_info_get(const cairn_model *m, cairn_model_info *out);
+/* The model's GGUF handle (metadata, tokenizer); owned by the model. */
+CAIRN_API const cairn_gguf * cairn_model_gguf(const cairn_model *m);
+
+/* ---- state in caller memory ------------------------------------------------
+ * All offsets are bytes from `base`. Regions must lie inside [0, size), be aligned
+ * to 64 bytes and not overlap.
+ *   logits : f32 [logits_rows][n_vocab]
+ *   k, v   : f16 [n_layer][n_ctx][n_head_kv * head_dim]   (row of position p of layer l
+ *            at k_off + ((l * n_ctx + p) * kv_dim) * 2)
+ */
+typedef struct {
+    uint64_t size;
+    uint64_t logits_off;
+    uint32_t logits_rows;
+    uint32_t n_ctx;
+    uint64_t k_off;
+    uint64_t v_off;
+    uint32_t kv_type;   /* CAIRN_TYPE_F16 */
+    uint32_t _pad;
+} cairn_state_layout;
+
+/* Fills a layout for n_ctx positions and logits_rows rows starting at byte `start`;
+ * *end receives the first byte after it. */
+CAIRN_API cairn_status cairn_layout_plan(const cairn_model *m, uint32_t n_ctx, uint32_t logits_rows,
+                                         uint64_t start, cairn_state_layout *out, uint64_t *end);
+
+enum { CAIRN_FORWARD_ALL_LOGITS = 1 };
+
+/* Runs tokens[0..n) at positions pos..pos+n-1. Writes K/V rows of those positions and
+ * logits (last token into row 0, or every token into rows 0..n-1 with ALL_LOGITS) into
+ * base + layout offsets. `cancel` (may be NULL) is read between layers; when it becomes
+ * non-zero the call returns CAIRN_E_CANCELLED (K/V rows of this call are then undefined). */
+CAIRN_API cairn_status cairn_forward(cairn_model *m, void *base, const cairn_state_layout *layout,
+                                     const int32_t *tokens, uint32_t n, uint32_t pos,
+                                     uint32_t flags, const volatile int32_t *cancel);
+
+/* Bytes the engine copied between caller memory and its own (should stay 0). */
+CAIRN_API uint64_t     cairn_model_bytes_copied(const cairn_model *m);
+/* Estimated bytes needed: mapped weights + KV for n_ctx + engine scratch. */
+CAIRN_API uint64_t     cairn_model_estimate(const cairn_model *m, uint32_t n_ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CAIRN_H */

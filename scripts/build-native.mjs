@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Builds native/ into build/native/libcairn.{so,dylib,dll} with only a C compiler (cc, gcc or clang).
+// Per-ISA kernel files get their own -m flags; the engine picks among them at run time.
+// Usage: node scripts/build-native.mjs [--cc CC] [--out DIR] [--asan] [--debug] [--arch x64|arm64]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const flag = (name) => args.includes(name);
+
+const arch = opt('--arch', process.arch);
+const cc = opt('--cc', process.env.CC || (process.platform === 'darwin' ? 'clang' : 'cc'));
+const outDir = opt('--out', join(root, 'build', 'native'));
+const asan = flag('--asan');
+const debug = flag('--debug') || asan;
+const ext = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
+const lib = join(outDir, `libcairn.${ext}`);
+
+// Kernel files compiled only for their architecture, with the flags they need.
+const isaFlags = {
+  'kernels-avx2.c': arch === 'x64' ? ['-mavx2', '-mfma', '-mf16c'] : null,
+  'kernels-avx512.c': arch === 'x64'
+    ? ['-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni']
+    : null,
+  'kernels-neon.c': arch === 'arm64' ? ['-march=armv8.2-a+dotprod+fp16'] : null,
+};
+
+const srcDir = join(root, 'native', 'src');
+const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).filter((f) => !(f in isaFlags) || isaFlags[f] !== null);
+const common = [
+  '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter',
+  '-I', join(root, 'native', 'include'),
+  ...(debug ? ['-O1', '-g'] : ['-O2', '-DNDEBUG']),
+  ...(asan ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'] : []),
+  ...(arch === 'arm64' && !isaFlags['kernels-neon.c'] ? [] : []),
+];
+
+function newest(paths) { return Math.max(...paths.map((p) => statSync(p).mtimeMs)); }
+
+mkdirSync(join(outDir, 'obj'), { recursive: true });
+const headers = [join(root, 'native', 'include', 'cairn.h'), ...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f))];
+const headerTime = newest(headers);
+
+function compile(file) {
+  const obj = join(outDir, 'obj', basename(file, '.c') + '.o');
+  const src = join(srcDir, file);
+  if (existsSync(obj) && statSync(obj).mtimeMs > Math.max(statSync(src).mtimeMs, headerTime, statSync(fileURLToPath(import.meta.url)).mtimeMs)) return Promise.resolve(obj);
+  const argv = [...common, ...(isaFlags[file] ?? []), '-c', src, '-o', obj];
+  return new Promise((resolve, reject) => {
+    const p = spawn(cc, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('error', (e) => reject(new Error(`cannot run the C compiler '${cc}': ${e.message}. Install a C compiler (gcc or clang) and run npm install again.`)));
+    p.on('exit', (code) => (code === 0 ? resolve(obj) : reject(new Error(`${cc} failed on ${file}`))));
+  });
+}
+
+// Compile with as many jobs as cores.
+const jobs = Math.max(1, (await import('node:os')).availableParallelism());
+const queue = [...sources];
+const objs = [];
+await Promise.all(Array.from({ length: jobs }, async () => {
+  while (queue.length) { const f = queue.shift(); objs.push(await compile(f)); }
+}));
+const linkArgs = [...common, '-shared', '-o', lib, ...objs.sort(), '-lm', ...(process.platform === 'linux' ? ['-lpthread'] : [])];
+execFileSync(cc, linkArgs, { stdio: 'inherit' });
+console.log(`built ${lib}`);
