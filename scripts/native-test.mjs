@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const asan = args.includes('--asan');
 const neon = args.includes('--neon');
-const only = args.filter((a) => !a.startsWith('--'));
+const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--out');
 
 function have(cmd) { return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0; }
 
@@ -23,7 +23,8 @@ if (neon && !(have(cc) && have('qemu-aarch64'))) {
   console.log('native:test --neon skipped: needs gcc-aarch64-linux-gnu and qemu-user (apt-get install gcc-aarch64-linux-gnu qemu-user)');
   process.exit(0);
 }
-const out = join(root, 'build', neon ? 'native-neon' : asan ? 'native-asan' : 'native-test');
+const outOpt = args.indexOf('--out');
+const out = outOpt >= 0 ? args[outOpt + 1] : join(root, 'build', neon ? 'native-neon' : asan ? 'native-asan' : 'native-test');
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--out', out, '--cc', cc,
   ...(neon ? ['--arch', 'arm64'] : []), ...(asan ? ['--asan'] : [])], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);

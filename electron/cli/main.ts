@@ -8,6 +8,8 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: () => import('./commands/inspect.js'),
   eval: () => import('./commands/eval.js'),
   bench: () => import('./commands/bench.js'),
+  tokenize: () => import('./commands/tokenize.js'),
+  template: () => import('./commands/template.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@
 // This is the only file that talks to koffi; gguf.ts and model.ts wrap it in typed classes.
 // No koffi.view anywhere: Electron's memory cage forbids external buffers.
 import koffi from 'koffi';
+type KoffiFunction = ReturnType<ReturnType<typeof koffi.load>["func"]>;
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,15 +59,22 @@ export interface StateLayoutT {
 
 function bind() {
   const lib = koffi.load(findLibrary());
-  const f = (decl: string) => lib.func(decl);
+  // A symbol the library lacks (an older build) fails when called, not when the library loads.
+  const guard = (make: () => KoffiFunction, name: string): KoffiFunction => {
+    try { return make(); } catch (e) {
+      return Object.assign(() => { throw new EngineError('CAIRN_E_ARG', `native function ${name} unavailable: ${String(e)}`, 1); },
+        { async: () => undefined, info: undefined }) as unknown as KoffiFunction;
+    }
+  };
+  const f = (decl: string) => guard(() => lib.func(decl), decl);
   return {
     status_name: f('const char *cairn_status_name(int s)'),
     last_error: f('const char *cairn_last_error(void)'),
     version: f('const char *cairn_version(void)'),
     type_name: f('const char *cairn_type_name(int32_t type)'),
 
-    gguf_open: lib.func('cairn_gguf_open', 'int', ['str', koffi.out(koffi.pointer(GGUF, 2))]),
-    gguf_open_memory: lib.func('cairn_gguf_open_memory', 'int', ['void *', 'uint64_t', koffi.out(koffi.pointer(GGUF, 2))]),
+    gguf_open: guard(() => lib.func('cairn_gguf_open', 'int', ['str', koffi.out(koffi.pointer(GGUF, 2))]), 'cairn_gguf_open'),
+    gguf_open_memory: guard(() => lib.func('cairn_gguf_open_memory', 'int', ['void *', 'uint64_t', koffi.out(koffi.pointer(GGUF, 2))]), 'cairn_gguf_open_memory'),
     gguf_free: f('void cairn_gguf_free(cairn_gguf *g)'),
     gguf_version: f('uint32_t cairn_gguf_version(const cairn_gguf *g)'),
     gguf_file_size: f('uint64_t cairn_gguf_file_size(const cairn_gguf *g)'),
@@ -94,17 +102,18 @@ function bind() {
     gguf_tensor_offset: f('uint64_t cairn_gguf_tensor_offset(const cairn_gguf *g, int64_t t)'),
     gguf_tensor_size: f('uint64_t cairn_gguf_tensor_size(const cairn_gguf *g, int64_t t)'),
 
-    model_load: lib.func('cairn_model_load', 'int', ['str', koffi.pointer(ModelParams), koffi.out(koffi.pointer(MODEL, 2))]),
+    model_load: guard(() => lib.func('cairn_model_load', 'int', ['str', koffi.pointer(ModelParams), koffi.out(koffi.pointer(MODEL, 2))]), 'cairn_model_load'),
     model_free: f('void cairn_model_free(cairn_model *m)'),
-    model_info_get: lib.func('cairn_model_info_get', 'int', [koffi.pointer(MODEL), koffi.out(koffi.pointer(ModelInfo))]),
+    model_info_get: guard(() => lib.func('cairn_model_info_get', 'int', [koffi.pointer(MODEL), koffi.out(koffi.pointer(ModelInfo))]), 'cairn_model_info_get'),
     model_gguf: f('const cairn_gguf *cairn_model_gguf(const cairn_model *m)'),
-    layout_plan: lib.func('cairn_layout_plan', 'int', [koffi.pointer(MODEL), 'uint32_t', 'uint32_t', 'uint64_t',
-      koffi.out(koffi.pointer(StateLayout)), koffi.out(koffi.pointer('uint64_t'))]),
+    layout_plan: guard(() => lib.func('cairn_layout_plan', 'int', [koffi.pointer(MODEL), 'uint32_t', 'uint32_t', 'uint64_t',
+      koffi.out(koffi.pointer(StateLayout)), koffi.out(koffi.pointer('uint64_t'))]), 'cairn_layout_plan'),
     // base is passed as a TypedArray/ArrayBuffer (koffi hands its backing store over without copying)
-    forward: lib.func('cairn_forward', 'int', [koffi.pointer(MODEL), 'void *', koffi.pointer(StateLayout),
-      'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']),
+    forward: guard(() => lib.func('cairn_forward', 'int', [koffi.pointer(MODEL), 'void *', koffi.pointer(StateLayout),
+      'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']), 'cairn_forward'),
     model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
     model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
+    measure_read_bandwidth: f('double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps)'),
   };
 }
 
@@ -122,4 +131,9 @@ export function check(status: number, what: string): void {
   const code = n.status_name(status) as string;
   const msg = (n.last_error() as string) || code;
   throw new EngineError(code, `${what}: ${msg}`, status);
+}
+
+/** Address of a view's first byte (what the engine receives when the view is passed as a pointer). */
+export function koffiAddress(view: ArrayBufferView): bigint {
+  return koffi.address(view) as bigint;
 }

@@ -223,6 +223,13 @@ CAIRN_API uint64_t     cairn_model_bytes_copied(const cairn_model *m);
 /* Estimated bytes needed: mapped weights + KV for n_ctx + engine scratch. */
 CAIRN_API uint64_t     cairn_model_estimate(const cairn_model *m, uint32_t n_ctx);
 
+/* ---- diagnostics ---------------------------------------------------------- */
+
+/* Measures this machine's read bandwidth in bytes/second: n_threads threads sum a
+ * `bytes`-sized buffer `reps` times (median pass). Used by the benchmark to express decode
+ * speed as a fraction of the memory-bandwidth ceiling. Returns 0 on allocation failure. */
+CAIRN_API double       cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,57 @@
+// cairn-bench.ts — Cairn's side of the speed benchmark: prefill P tokens in one call, then
+// decode D tokens one at a time from an empty context (as llama-bench's pp/tg tests do).
+import { Model, type BackendName } from '../electron/engine/model.js';
+import { native } from '../electron/engine/native.js';
+import { spread, seededTokens, type Spread } from './stats.js';
+
+export interface CairnBenchResult {
+  engine: 'cairn'; backend: string; threads: number;
+  prefillTokens: number; decodeTokens: number;
+  prefillTps: Spread; decodeTps: Spread;
+  /** bytes of weights read per decoded token (every matrix once) */
+  bytesPerToken: number;
+}
+
+export interface BenchOptions { threads: number; prefill: number; decode: number; reps: number; backend?: BackendName }
+
+export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
+  const model = Model.load(path, { threads: o.threads, backend: o.backend });
+  try {
+    const V = model.info.nVocab;
+    const state = model.createState(Math.max(o.prefill, o.decode) + 1, 1);
+    const prompt = seededTokens(o.prefill, V, 1);
+    const gen = seededTokens(o.decode, V, 2);
+    model.forward(state, prompt.slice(0, 8), 0); // warm the page cache and the pool
+    const pp: number[] = [], tg: number[] = [];
+    for (let r = 0; r < o.reps; r++) {
+      let t0 = process.hrtime.bigint();
+      model.forward(state, prompt, 0);
+      pp.push(o.prefill / (Number(process.hrtime.bigint() - t0) / 1e9));
+      t0 = process.hrtime.bigint();
+      for (let i = 0; i < o.decode; i++) model.forward(state, [gen[i]], i);
+      tg.push(o.decode / (Number(process.hrtime.bigint() - t0) / 1e9));
+    }
+    return {
+      engine: 'cairn', backend: model.info.backend, threads: model.info.threads,
+      prefillTokens: o.prefill, decodeTokens: o.decode, prefillTps: spread(pp), decodeTps: spread(tg),
+      bytesPerToken: decodeBytesPerToken(model),
+    };
+  } finally {
+    model.close();
+  }
+}
+
+/** Weight bytes a decode step reads: every tensor, except that an untied model reads only one
+ *  row of token_embd. */
+export function decodeBytesPerToken(model: Model): number {
+  const n = native();
+  const g = n.model_gguf(model.nativeHandle);
+  const te = Number(n.gguf_find_tensor(g, 'token_embd.weight'));
+  const embd = te >= 0 ? Number(n.gguf_tensor_size(g, te)) : 0;
+  return model.info.weightsBytes - (model.info.tiedOutput ? 0 : embd);
+}
+
+/** This machine's read bandwidth (bytes/s) with the given threads: 512 MiB, median of 5. */
+export function readBandwidth(threads: number): number {
+  return native().measure_read_bandwidth(512 * 2 ** 20, threads, 5) as number;
+}

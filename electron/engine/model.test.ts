@@ -1,0 +1,164 @@
+// Integration tests of the native engine through its koffi binding, on generated llama GGUF files.
+import { describe, expect, test } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { koffiAddress } from './native.js';
+import { Model, type BackendName } from './model.js';
+import { EngineError } from './native.js';
+import { cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from './llama-builder.js';
+import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
+
+const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
+
+/** Largest |a-b| over a row, relative to the row's spread (std of b). */
+function relErr(a: Float32Array, b: Float32Array): number {
+  let mean = 0;
+  for (const v of b) mean += v;
+  mean /= b.length;
+  let varb = 0, worst = 0;
+  for (let i = 0; i < b.length; i++) { varb += (b[i] - mean) ** 2; worst = Math.max(worst, Math.abs(a[i] - b[i])); }
+  return worst / Math.sqrt(varb / b.length);
+}
+
+function fastBackends(): BackendName[] {
+  const out: BackendName[] = [];
+  for (const b of ['avx2', 'avx512', 'neon'] as const) {
+    try { Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'f32')), { backend: b, threads: 1 }).close(); out.push(b); } catch { /* not on this CPU */ }
+  }
+  return out;
+}
+
+describe('fast kernels agree with the reference forward pass', () => {
+  const backends = fastBackends();
+  test('this CPU has at least one fast backend', () => {
+    expect(backends.length).toBeGreaterThan(0);
+  });
+  // Activations are quantized identically on every backend and the integer dot products are exact,
+  // so only float summation order differs: 1e-3 of a row's spread is ~100x the observed error and
+  // ~100x below what a wrong block decode or a wrong tile index produces.
+  test.each(LLAMA_PRESETS.map((p) => [p]))('%s', (preset: LlamaPreset) => {
+    const shape = preset.includes('_k') ? 'tiny-hd64-gqa4' : 'tiny-hd64-gqa2';
+    const path = cachedLlamaModel(tinyConfig(shape, preset, { ropeFreqs: preset === 'q4_k_m', tiedOutput: preset === 'q8_0' }));
+    const ref = Model.load(path, { backend: 'reference', threads: 2 });
+    const want = ref.evalTokens(TOKENS, { all: true });
+    ref.close();
+    for (const backend of backends) {
+      const m = Model.load(path, { backend, threads: 2 });
+      const got = m.evalTokens(TOKENS, { all: true });
+      const V = m.info.nVocab;
+      for (let r = 0; r < TOKENS.length; r++)
+        expect(relErr(got.subarray(r * V, (r + 1) * V), want.subarray(r * V, (r + 1) * V)), `${backend} row ${r}`).toBeLessThan(1e-3);
+      m.close();
+    }
+  });
+});
+
+describe('forward pass over caller memory', () => {
+  const path = cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0'));
+
+  test('token-by-token decode equals one batched prefill, across the 256-token chunk boundary', () => {
+    const m = Model.load(path, { threads: 2 });
+    const toks = Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % m.info.nVocab);
+    const batch = m.evalTokens(toks);
+    const st = m.createState(300, 1);
+    for (let i = 0; i < toks.length; i++) m.forward(st, [toks[i]], i);
+    expect(relErr(m.logits(st), batch)).toBeLessThan(1e-3);
+    m.close();
+  });
+
+  test('K/V rows and logits are written at base + offset, nothing is copied', () => {
+    const m = Model.load(path, { threads: 2 });
+    const st = m.createState(16, 1);
+    const bytes = new Uint8Array(st.memory.buffer);
+    const base = koffiAddress(bytes);
+    m.forward(st, TOKENS.slice(0, 5), 0);
+    const kvRow = m.info.nHeadKv * m.info.headDim * 2;
+    const k = Number(st.layout.k_off);
+    const nonZero = (off: number, len: number) => bytes.subarray(off, off + len).some((b) => b !== 0);
+    expect(nonZero(k, 5 * kvRow)).toBe(true);         // positions 0..4 of layer 0
+    expect(nonZero(k + 5 * kvRow, 11 * kvRow)).toBe(false); // positions 5..15 untouched
+    const logits = m.logits(st);
+    expect(logits.some((v) => v !== 0)).toBe(true);
+    // the logits view is the engine's output location: base + logits_off
+    expect(koffiAddress(logits)).toBe(base + BigInt(st.layout.logits_off));
+    expect(m.bytesCopied).toBe(0);
+    m.close();
+  });
+
+  test('bad calls are refused with a specific code and leave the state usable', () => {
+    const m = Model.load(path, { threads: 1 });
+    const st = m.createState(8, 1);
+    const code = (f: () => void) => { try { f(); return 'ok'; } catch (e) { return (e as EngineError).code; } };
+    expect(code(() => m.forward(st, [m.info.nVocab], 0))).toBe('CAIRN_E_TOKEN');
+    expect(code(() => m.forward(st, [-1], 0))).toBe('CAIRN_E_TOKEN');
+    expect(code(() => m.forward(st, [1, 2, 3], 6))).toBe('CAIRN_E_CONTEXT');
+    expect(code(() => m.forward(st, [1, 2], 0, { all: true }))).toBe('CAIRN_E_LAYOUT');
+    const small = { ...st, layout: { ...st.layout, k_off: BigInt(st.memory.buffer.byteLength) } };
+    expect(code(() => m.forward(small, [1], 0))).toBe('CAIRN_E_LAYOUT');
+    const overlap = { ...st, layout: { ...st.layout, v_off: st.layout.k_off } };
+    expect(code(() => m.forward(overlap, [1], 0))).toBe('CAIRN_E_LAYOUT');
+    const cancel = new Int32Array([1]);
+    expect(code(() => m.forward(st, [1, 2], 0, { cancel }))).toBe('CAIRN_E_CANCELLED');
+    expect(code(() => m.forward(st, [1, 2], 0))).toBe('ok');
+    m.close();
+  });
+});
+
+describe('model loading refuses bad files with a clear error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-model-'));
+  const load = (buf: Uint8Array) => {
+    const p = join(dir, `m${Math.random().toString(36).slice(2)}.gguf`);
+    writeFileSync(p, buf);
+    try { Model.load(p).close(); return 'ok'; } catch (e) { return `${(e as EngineError).code}: ${(e as Error).message}`; }
+  };
+  const base = (arch = 'llama') => {
+    const w = new GgufWriter();
+    w.setString('general.architecture', arch);
+    w.setU32('llama.block_count', 1);
+    w.setU32('llama.embedding_length', 64);
+    w.setU32('llama.feed_forward_length', 128);
+    w.setU32('llama.attention.head_count', 2);
+    return w;
+  };
+  const f32 = (n: number) => new Uint8Array(n * 4);
+
+  test('unknown architecture', () => {
+    expect(load(base('mamba').toBuffer())).toMatch(/^CAIRN_E_ARCH: .*'mamba' is not supported/);
+  });
+  test('missing tensor names the tensor', () => {
+    const w = base();
+    w.addTensor('token_embd.weight', GGML_TYPE.F32, [64, 10], f32(640));
+    expect(load(w.toBuffer())).toMatch(/^CAIRN_E_MISSING_TENSOR: .*'output_norm.weight'/);
+  });
+  test('wrong shape names the tensor and both shapes', () => {
+    const w = base();
+    w.addTensor('token_embd.weight', GGML_TYPE.F32, [64, 10], f32(640));
+    w.addTensor('output_norm.weight', GGML_TYPE.F32, [32], f32(32));
+    expect(load(w.toBuffer())).toMatch(/^CAIRN_E_SHAPE: .*'output_norm.weight' has shape \[32, 1, 1, 1\], expected \[64, 1\]/);
+  });
+  test('inconsistent heads', () => {
+    const w = base();
+    w.setU32('llama.attention.head_count_kv', 3);
+    w.addTensor('token_embd.weight', GGML_TYPE.F32, [64, 10], f32(640));
+    expect(load(w.toBuffer())).toMatch(/^CAIRN_E_HPARAMS: .*head_count_kv/);
+  });
+  test('mistyped hyperparameter', () => {
+    const w = base();
+    w.setString('llama.context_length', '4096');
+    w.addTensor('token_embd.weight', GGML_TYPE.F32, [64, 10], f32(640));
+    expect(load(w.toBuffer())).toMatch(/^CAIRN_E_HPARAMS: .*'llama.context_length'.*expected an integer/);
+  });
+  test('special-token id outside the vocabulary', () => {
+    const w = base();
+    w.setU32('tokenizer.ggml.bos_token_id', 10);
+    w.addTensor('token_embd.weight', GGML_TYPE.F32, [64, 10], f32(640));
+    expect(load(w.toBuffer())).toMatch(/^CAIRN_E_VOCAB: .*bos_token_id = 10/);
+  });
+  test('a model larger than the memory available is refused before loading', () => {
+    const p = cachedLlamaModel(tinyConfig('tiny-hd32', 'f32'));
+    let msg = '';
+    try { Model.load(p, { memAvailable: 1000 }); } catch (e) { msg = `${(e as EngineError).code}: ${(e as Error).message}`; }
+    expect(msg).toMatch(/^CAIRN_E_NOMEM: .*needs [\d.]+ GB, 0.00 GB available/);
+  });
+});

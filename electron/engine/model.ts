@@ -1,0 +1,112 @@
+// model.ts — a loaded GGUF model in the native engine, and state regions in caller memory.
+// The state (KV cache + logits) lives in a WebAssembly.Memory the caller owns; the engine is
+// handed its backing store (koffi passes a TypedArray's memory without copying) plus a layout.
+import { check, native, type ModelInfoT, type StateLayoutT } from './native.js';
+
+export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4 } as const;
+export type BackendName = keyof typeof BACKENDS;
+export const backendName = (id: number): BackendName =>
+  (Object.keys(BACKENDS) as BackendName[]).find((k) => BACKENDS[k] === id) ?? 'auto';
+
+export interface ModelInfo {
+  nVocab: number; nEmbd: number; nLayer: number; nHead: number; nHeadKv: number; headDim: number; nFf: number;
+  nCtxTrain: number; ropeBase: number; normEps: number; hasRopeFreqs: boolean; tiedOutput: boolean;
+  backend: BackendName; threads: number; weightsBytes: number; fileSize: number; mainType: string;
+}
+
+export interface LoadOptions { threads?: number; backend?: BackendName; memAvailable?: number }
+
+/** A region of caller memory holding one conversation's KV cache and logits. */
+export interface EngineState {
+  readonly memory: WebAssembly.Memory;
+  readonly layout: StateLayoutT;
+  readonly nCtx: number;
+  readonly logitsRows: number;
+}
+
+const PAGE = 65536;
+
+export class Model {
+  private handle: unknown;
+  readonly info: ModelInfo;
+
+  private constructor(handle: unknown, readonly path: string) {
+    this.handle = handle;
+    const out = {} as ModelInfoT;
+    const n = native();
+    check(n.model_info_get(handle, out) as number, path);
+    this.info = {
+      nVocab: out.n_vocab, nEmbd: out.n_embd, nLayer: out.n_layer, nHead: out.n_head, nHeadKv: out.n_head_kv,
+      headDim: out.head_dim, nFf: out.n_ff, nCtxTrain: out.n_ctx_train, ropeBase: out.rope_base, normEps: out.norm_eps,
+      hasRopeFreqs: !!out.has_rope_freqs, tiedOutput: !!out.tied_output, backend: backendName(out.backend),
+      threads: out.n_threads, weightsBytes: Number(out.weights_bytes), fileSize: Number(out.file_size),
+      mainType: (n.type_name(out.ftype_main) as string | null) ?? String(out.ftype_main),
+    };
+  }
+
+  /** Maps and validates a GGUF model; throws EngineError (code + message) for a bad file. */
+  static load(path: string, opts: LoadOptions = {}): Model {
+    const out: unknown[] = [null];
+    const params = { n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? 'auto'], mem_available: opts.memAvailable ?? 0 };
+    if (params.backend === undefined) throw new Error(`unknown backend '${opts.backend}'`);
+    check(native().model_load(path, params, out) as number, 'load');
+    return new Model(out[0], path);
+  }
+
+  /** The native handle (for the GGUF metadata of the model, see GgufFile.fromHandle). */
+  get nativeHandle(): unknown { return this.live(); }
+
+  private live(): unknown {
+    if (!this.handle) throw new Error('model is closed');
+    return this.handle;
+  }
+
+  /** Plans a state region for nCtx positions at `start` bytes into a memory. */
+  planLayout(nCtx: number, logitsRows: number, start = 0): { layout: StateLayoutT; end: number } {
+    const layout = {} as StateLayoutT;
+    const end = [0];
+    check(native().layout_plan(this.live(), nCtx, logitsRows, start, layout, end) as number, 'layout');
+    return { layout, end: Number(end[0]) };
+  }
+
+  /** A fresh state in its own WebAssembly.Memory. */
+  createState(nCtx: number, logitsRows = 1): EngineState {
+    const { layout, end } = this.planLayout(nCtx, logitsRows);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(end / PAGE) });
+    layout.size = memory.buffer.byteLength;
+    return { memory, layout, nCtx, logitsRows };
+  }
+
+  /** Runs tokens at positions pos.. writing K/V and logits into the state's memory in place. */
+  forward(state: EngineState, tokens: ArrayLike<number>, pos: number, opts: { all?: boolean; cancel?: Int32Array } = {}): void {
+    const base = new Uint8Array(state.memory.buffer);
+    const layout = { ...state.layout, size: base.byteLength };
+    const toks = Int32Array.from(tokens);
+    check(native().forward(this.live(), base, layout, toks, toks.length, pos, opts.all ? 1 : 0, opts.cancel ?? null) as number, 'forward');
+  }
+
+  /** A view (no copy) of logits row `row` in the state's memory. */
+  logits(state: EngineState, row = 0): Float32Array {
+    return new Float32Array(state.memory.buffer, Number(state.layout.logits_off) + row * this.info.nVocab * 4, this.info.nVocab);
+  }
+
+  /** Convenience for tools and tests: runs tokens from position 0 in a throwaway state and
+   *  returns the logits (every position with all, else the last), flat [rows × nVocab]. */
+  evalTokens(tokens: number[], opts: { all?: boolean; nCtx?: number } = {}): Float32Array {
+    const rows = opts.all ? tokens.length : 1;
+    const state = this.createState(opts.nCtx ?? Math.max(tokens.length, 1), rows);
+    this.forward(state, tokens, 0, { all: opts.all });
+    return new Float32Array(state.memory.buffer, Number(state.layout.logits_off), rows * this.info.nVocab).slice();
+  }
+
+  /** Bytes the engine copied between caller memory and its own (stays 0). */
+  get bytesCopied(): number { return Number(native().model_bytes_copied(this.live())); }
+
+  /** Estimated bytes for weights + KV of nCtx + scratch. */
+  estimate(nCtx: number): number { return Number(native().model_estimate(this.live(), nCtx)); }
+
+  close(): void {
+    if (this.handle) native().model_free(this.handle);
+    this.handle = null;
+  }
+}

@@ -1,0 +1,31 @@
+// ESLint flat config: TypeScript rules plus the import-layering rule of DESIGN.md
+// (renderer → common; preload → common; main → common; engine → common, native).
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'test-support/llama/node_modules/**', 'renderer/dist/**', 'electron/actor/build/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  layer(['electron/common/**'], ['**/main/**', '**/engine/**', '**/preload/**', '**/renderer/**', '**/cli/**', '**/server/**', 'electron', 'node:*', 'koffi'],
+    'electron/common is shared by every process: it imports nothing process-specific'),
+  layer(['renderer/**'], ['**/electron/main/**', '**/electron/engine/**', '**/electron/preload/**', 'electron', 'node:*', 'koffi'],
+    'the renderer imports only electron/common (no Node, no Electron, no engine)'),
+  layer(['electron/preload/**'], ['**/main/**', '**/engine/**', '**/renderer/**', 'koffi'],
+    'the preload imports only electron/common'),
+  layer(['electron/main/**'], ['**/engine/**', '**/renderer/**', 'koffi'],
+    'main never loads native code or the engine in-process: it talks to the engine host'),
+  layer(['electron/engine/**'], ['**/main/**', '**/renderer/**', '**/preload/**', 'electron'],
+    'the engine imports only common and native'),
+);

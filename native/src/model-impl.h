@@ -1,0 +1,65 @@
+/* model-impl.h — the loaded llama model (internal). */
+#ifndef CAIRN_MODEL_IMPL_H
+#define CAIRN_MODEL_IMPL_H
+
+#include "cairn-impl.h"
+#include "quants-impl.h"
+#include "threadpool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* A weight matrix as it lies in the mapped file: ne0 = columns (input dim), ne1 = rows. */
+typedef struct {
+    const void *data;
+    int32_t     type;
+    int64_t     ne0, ne1;
+    size_t      row_size;   /* bytes per row */
+} cairn_weight;
+
+typedef struct {
+    const float *attn_norm;  /* [n_embd]                        */
+    cairn_weight wq;         /* [n_embd] -> [n_head * head_dim]  */
+    cairn_weight wk;         /* [n_embd] -> [n_head_kv*head_dim] */
+    cairn_weight wv;         /* [n_embd] -> [n_head_kv*head_dim] */
+    cairn_weight wo;         /* [n_head*head_dim] -> [n_embd]    */
+    const float *ffn_norm;   /* [n_embd]                        */
+    cairn_weight w_gate;     /* [n_embd] -> [n_ff]               */
+    cairn_weight w_up;       /* [n_embd] -> [n_ff]               */
+    cairn_weight w_down;     /* [n_ff] -> [n_embd]               */
+} cairn_layer;
+
+/* Per-call activations, engine-owned (transient, not conversation state). */
+typedef struct {
+    int64_t cap_tokens;     /* batch capacity */
+    int64_t cap_ctx;        /* attention score capacity per thread */
+    float  *x, *xb, *q, *k, *v, *att_out, *hb, *hb2;
+    void   *act;            /* quantized activations: cap_tokens rows of the widest act row */
+    size_t  act_row_cap;    /* bytes per act row reserved */
+    float  *scores;         /* [n_threads][cap_ctx] */
+} cairn_scratch;
+
+struct cairn_model {
+    cairn_gguf   *gguf;
+    cairn_model_info info;
+    float         rope_freq_scale_inv[512]; /* 1/freq_factor per pair (1 if no rope_freqs) */
+    float         rope_theta[512];          /* base^(-2i/n_rot) */
+    uint32_t      n_rot;
+    cairn_weight  tok_embd;                 /* [n_embd] x n_vocab */
+    cairn_weight  output;                   /* tok_embd when tied */
+    const float  *output_norm;
+    cairn_layer  *layers;
+    const cairn_kernels *kern;
+    cairn_pool   *pool;
+    cairn_scratch scratch;
+    pthread_mutex_t lock;                   /* one forward at a time per model (shared scratch) */
+    atomic_uint_least64_t bytes_copied;
+};
+
+/* Matrix-times-activations over the pool, see forward.c. */
+cairn_status cairn_forward_impl(cairn_model *m, uint8_t *base, const cairn_state_layout *L,
+                                const int32_t *tokens, uint32_t n, uint32_t pos, uint32_t flags,
+                                const volatile int32_t *cancel);
+void cairn_scratch_free(cairn_scratch *s);
+
+#endif

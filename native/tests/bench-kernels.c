@@ -1,0 +1,94 @@
+/* bench-kernels.c — single-thread gemm throughput per weight type and backend (not run by tests).
+ * Decode (nc = 1): GB/s of weights streamed from a buffer larger than the caches.
+ * Prefill (nc = 64): time per activation column relative to decode, on an L2-sized weight slab.
+ * Build by hand, e.g.:
+ *   gcc -O2 -std=c11 -D_GNU_SOURCE -Inative/include -Inative/src native/tests/bench-kernels.c \
+ *       build/kernels/obj/*.o -o /tmp/bench-kernels -lm -lpthread && /tmp/bench-kernels [MiB] [types...]
+ */
+#include "quants-impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+
+static uint64_t g_rng = 88172645463325252ull;
+static uint32_t rnd(void) { g_rng ^= g_rng << 13; g_rng ^= g_rng >> 7; g_rng ^= g_rng << 17; return (uint32_t)(g_rng >> 16); }
+
+/* Random bytes, then every f16 scale made small and sane (so no inf/nan slows the FP units). */
+static void fill(int type, uint8_t *p, size_t rows, int64_t n) {
+    const cairn_type_traits *t = cairn_type_traits_get(type);
+    const size_t rs = cairn_row_size(type, n);
+    for (size_t i = 0; i < rows * rs; i += 4) { uint32_t v = rnd(); memcpy(p + i, &v, CAIRN_MIN(4, rows * rs - i)); }
+    const uint16_t h = cairn_fp32_to_fp16(0.01f);
+    for (size_t r = 0; r < rows; r++)
+        for (int64_t b = 0; b < n / t->blck; b++) {
+            uint8_t *blk = p + r * rs + b * t->type_size;
+            switch (type) {
+            case CAIRN_TYPE_F32: { float f = (float)(rnd() % 1000) * 1e-3f; memcpy(blk, &f, 4); break; }
+            case CAIRN_TYPE_F16: memcpy(blk, &h, 2); break;
+            case CAIRN_TYPE_BF16: { uint16_t v = cairn_fp32_to_bf16(0.01f); memcpy(blk, &v, 2); break; }
+            case CAIRN_TYPE_Q6_K: memcpy(blk + 208, &h, 2); break;
+            case CAIRN_TYPE_Q4_1: case CAIRN_TYPE_Q5_1: case CAIRN_TYPE_Q4_K: case CAIRN_TYPE_Q5_K:
+                memcpy(blk, &h, 2); memcpy(blk + 2, &h, 2); break;
+            default: memcpy(blk, &h, 2); break;
+            }
+        }
+}
+
+int main(int argc, char **argv) {
+    const size_t mib = argc > 1 ? (size_t)atoi(argv[1]) : 512;
+    const int64_t n = 2048;
+    static const int types[] = { CAIRN_TYPE_Q4_0, CAIRN_TYPE_Q8_0, CAIRN_TYPE_Q4_K, CAIRN_TYPE_Q6_K, CAIRN_TYPE_Q5_K,
+                                 CAIRN_TYPE_Q4_1, CAIRN_TYPE_Q5_0, CAIRN_TYPE_Q5_1, CAIRN_TYPE_F16, CAIRN_TYPE_BF16, CAIRN_TYPE_F32 };
+    const cairn_kernels *ks[4] = { cairn_kernels_reference(), cairn_kernels_avx2(), cairn_kernels_avx512(), cairn_kernels_neon() };
+    uint8_t *w = malloc(mib << 20);
+    float *x = malloc(64 * n * sizeof(float));
+    uint8_t *a = malloc(64 * n * 4 + 64);
+    float *out = malloc(sizeof(float) * 1 << 22);
+    for (int i = 0; i < 64 * n; i++) x[i] = (float)((int)(rnd() % 2001) - 1000) * 1e-3f;
+    printf("%-5s %10s %10s %10s %10s   (decode GB/s, n=%lld, %zu MiB of weights; prefill nc=64: us/column on 4 MiB)\n",
+           "type", "reference", "avx2", "avx512", "neon", (long long)n, mib);
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        const int type = types[ti];
+        int only = argc <= 2;
+        for (int i = 2; i < argc; i++) only |= strcmp(argv[i], cairn_type_traits_get(type)->name) == 0;
+        if (!only) continue;
+        const cairn_type_traits *t = cairn_type_traits_get(type);
+        const size_t rs = cairn_row_size(type, n), as = cairn_row_size(t->act_type, n);
+        const size_t rows = ((mib << 20) / rs) & ~(size_t)7;
+        fill(type, w, rows, n);
+        for (int c = 0; c < 64; c++) cairn_quantize_act_ref(t->act_type, x + c * n, a + c * as, n);
+        printf("%-5s", t->name);
+        char pre[256] = "";
+        for (int k = 0; k < 4; k++) {
+            if (!ks[k] || !ks[k]->gemm[type]) { printf(" %10s", "-"); continue; }
+            const cairn_gemm_fn g = ks[k]->gemm[type];
+            /* decode: stream all rows, in chunks of 4096 rows (out fits) */
+            const int reps = k == 0 ? 1 : 3;
+            double best = 1e9;
+            for (int r = 0; r < reps; r++) {
+                const double t0 = now();
+                for (size_t i = 0; i < rows; i += 4096) g(n, out + (i % (1 << 20)), 1, w + i * rs, rs, (int64_t)CAIRN_MIN(4096, rows - i), a, as, 1);
+                const double dt = now() - t0;
+                if (dt < best) best = dt;
+            }
+            printf(" %10.2f", rows * rs / best / 1e9);
+            /* prefill: 4 MiB slab, 64 columns */
+            const size_t prow = CAIRN_MIN(rows, (4u << 20) / rs);
+            double bp = 1e9;
+            for (int r = 0; r < (k == 0 ? 1 : 3); r++) {
+                const double t0 = now();
+                g(n, out, prow, w, rs, (int64_t)prow, a, as, 64);
+                const double dt = now() - t0;
+                if (dt < bp) bp = dt;
+            }
+            snprintf(pre + strlen(pre), sizeof pre - strlen(pre), " %s:%.0fus(%.2fGB/s/col)", ks[k]->name,
+                     bp / 64 * 1e6, prow * rs * 64 / bp / 1e9);
+        }
+        printf("   prefill%s\n", pre);
+        fflush(stdout);
+    }
+    return 0;
+}
