@@ -1,5 +1,5 @@
 // cairn-bench.ts — Cairn's side of the speed benchmark: prefill P tokens in one call, then
-// decode D tokens one at a time from an empty context (as llama-bench's pp/tg tests do).
+// decode D tokens one at a time after them (positions P..P+D-1), as bench/llama-capi.c does.
 import { Model, type BackendName } from '../electron/engine/model.js';
 import { native } from '../electron/engine/native.js';
 import { spread, seededTokens, type Spread } from './stats.js';
@@ -18,7 +18,7 @@ export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
   const model = Model.load(path, { threads: o.threads, backend: o.backend });
   try {
     const V = model.info.nVocab;
-    const state = model.createState(Math.max(o.prefill, o.decode) + 1, 1);
+    const state = model.createState(o.prefill + o.decode, 1);
     const prompt = seededTokens(o.prefill, V, 1);
     const gen = seededTokens(o.decode, V, 2);
     model.forward(state, prompt.slice(0, 8), 0); // warm the page cache and the pool
@@ -28,7 +28,7 @@ export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
       model.forward(state, prompt, 0);
       pp.push(o.prefill / (Number(process.hrtime.bigint() - t0) / 1e9));
       t0 = process.hrtime.bigint();
-      for (let i = 0; i < o.decode; i++) model.forward(state, [gen[i]], i);
+      for (let i = 0; i < o.decode; i++) model.forward(state, [gen[i]], o.prefill + i);
       tg.push(o.decode / (Number(process.hrtime.bigint() - t0) / 1e9));
     }
     return {

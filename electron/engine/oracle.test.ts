@@ -6,16 +6,24 @@
 //     except where llama.cpp's own top-2 margin is a near-tie.
 //
 // Tolerance. llama.cpp's rows are log-softmax (logits minus a per-row constant, see
-// test-support/llama/oracle.ts), so rows are compared after subtracting their max, and the error
-// is measured relative to the row's standard deviation σ (≈ 1 for these models). The engines do
-// the same math but not the same arithmetic: summation order and SIMD reassociation (~1e-6 rel),
-// f16 K/V cache rounding in both, and — for quantized weights — activations quantized to
-// q8_0/q8_1/q8_K, where a value that rounds differently by one step (a tie, or a slightly different
-// float input from an earlier layer) shifts a dot product by d/127 of that block. llama.cpp itself
-// differs by ~1e-3 between its 1-row and many-row matmul paths for bf16 (oracle.test.ts there).
-// Errors compound through the layers, so: float presets (f32/f16/bf16) must agree to 1 % of σ,
-// quantized presets to 3 % of σ (random-weight logits have σ ≈ 1 and top-2 gaps ≫ 0.03 except at
-// genuine near-ties). Mean absolute error must be ten times smaller still.
+// test-support/llama/oracle.ts), so rows are compared after subtracting their max, and errors are
+// measured relative to the row's standard deviation σ (≈ 1 for these models).
+//  - Row 0 (one key: its softmax weight is exactly 1) exercises embeddings, norms, every matmul
+//    with its activation quantization, the V path and the output; the engines agree there to float
+//    reassociation, so row 0 must match to 2e-3 σ for every type (measured: 0 for q8_0).
+//  - Rows ≥ 1 differ by construction: llama.cpp (no flash attention) rounds Q to f16 for the f16-K
+//    dot products and the softmax weights to f16 for the f16-V product; Cairn keeps both in f32.
+//    That is ~1e-3 σ for float weights (measured f32/f16 ≤ 3.3e-3 σ max). bf16: llama.cpp also
+//    rounds the activations to bf16 (8-bit mantissa) before bf16 dot products (measured 4e-2 σ).
+//    For quantized weights the activations are quantized to q8_0/q8_1/q8_K in both engines, and
+//    q8 rounding amplifies any tiny upstream difference (an input near a rounding boundary flips
+//    one step = amax/127 of its block) until it saturates at the q8 activation noise, ~0.6 % of an
+//    activation per matmul; through the layers that is up to ~0.4 σ on single logits (measured
+//    max 0.41 σ, mean 0.14 σ for q4_k_m). Unrelated rows (a real bug: wrong RoPE pairing, GQA
+//    mapping, scale) give mean |Δ| ≈ 1.1 σ. Bounds: max / mean |Δ| per row, in σ —
+//    float 0.01 / 0.003, bf16 0.1 / 0.03, quantized 0.75 / 0.25.
+//  - Greedy: a divergence is accepted only where llama.cpp's own top-2 margin is below the max
+//    bound above (a near-tie at this precision); after it the continuations legitimately differ.
 import { afterAll, describe, expect, it } from 'vitest';
 import { llamaDisposeAll, llamaGreedyDetailed, llamaLogits } from '../../test-support/llama/oracle.js';
 import { cachedLlamaModel, LLAMA_PRESETS, tinyConfig, type LlamaConfig, type LlamaPreset, type TinyShape } from './llama-builder.js';
@@ -23,7 +31,7 @@ import { Model } from './model.js';
 import { Rng } from './quantize.js';
 
 const THREADS = Number(process.env.CAIRN_ORACLE_THREADS ?? 2);
-const FLOAT = new Set<LlamaPreset>(['f32', 'f16', 'bf16']);
+const FLOAT = new Set<LlamaPreset>(['f32', 'f16']);
 /** Max |Δ| / σ per row. */
 const tolMax = (p: LlamaPreset) => (FLOAT.has(p) ? 0.01 : 0.03);
 /** Greedy: a divergence is accepted only where llama.cpp's top-2 logit margin is below this (× σ). */
@@ -81,9 +89,7 @@ describe('Cairn vs llama.cpp', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const path = cachedLlamaModel(c.cfg);
-      process.stderr.write('A built\n');
       const model = Model.load(path, { threads: THREADS });
-      process.stderr.write('B loaded\n');
       try {
         const V = model.info.nVocab;
         expect(V).toBe(c.cfg.nVocab);
@@ -91,19 +97,23 @@ describe('Cairn vs llama.cpp', () => {
 
         // 1. logits at every position
         const ours = model.evalTokens(toks, { all: true });
-        process.stderr.write('C evaluated\n');
         const ref = await llamaLogits(path, toks, { allPositions: true, threads: THREADS });
-        process.stderr.write('D ref\n');
         expect(ours.length).toBe(ref.length);
-        let worst = { maxRel: 0, meanRel: 0, row: -1, std: 0 };
-        for (let r = 0; r < toks.length; r++) {
+        const row0 = rowCompare(ours.subarray(0, V), ref.subarray(0, V));
+        let worst = { maxRel: 0, meanRel: 0, row: -1, std: row0.std };
+        let worstMean = 0;
+        for (let r = 1; r < toks.length; r++) {
           const s = rowCompare(ours.subarray(r * V, (r + 1) * V), ref.subarray(r * V, (r + 1) * V));
+          expect(Number.isFinite(s.maxRel), `row ${r} not finite`).toBe(true);
           if (s.maxRel > worst.maxRel) worst = { ...s, row: r };
-          expect(Number.isFinite(s.maxRel)).toBe(true);
+          worstMean = Math.max(worstMean, s.meanRel);
         }
-        if (process.env.CAIRN_ORACLE_VERBOSE) console.log(`${c.name}: max ${worst.maxRel.toExponential(2)}σ mean ${worst.meanRel.toExponential(2)}σ (row ${worst.row}, σ=${worst.std.toFixed(3)})`);
+        if (process.env.CAIRN_ORACLE_VERBOSE) {
+          console.log(`${c.name}: row0 ${row0.maxRel.toExponential(2)}σ; rows≥1 max ${worst.maxRel.toExponential(2)}σ (row ${worst.row}) mean ≤ ${worstMean.toExponential(2)}σ; σ=${worst.std.toFixed(3)}`);
+        }
+        expect(row0.maxRel, 'row 0').toBeLessThan(TOL_ROW0);
         expect(worst.maxRel, `worst row ${worst.row}`).toBeLessThan(tolMax(c.preset));
-        expect(worst.meanRel).toBeLessThan(tolMax(c.preset) / 10);
+        expect(worstMean, 'mean |Δ|').toBeLessThan(tolMean(c.preset));
 
         // 2. greedy continuation of 16 tokens; Cairn decodes from its KV cache one token at a time.
         const nNew = 16;

@@ -1,0 +1,43 @@
+// compare.ts — Cairn and llama.cpp on the same GGUF, same threads, one run: tokens/s, ratios,
+// and decode's share of the machine's read bandwidth (weight bytes per token × tokens/s).
+import { benchCairn, readBandwidth, type BenchOptions, type CairnBenchResult } from './cairn-bench.js';
+import { runLlamaCapi, type LlamaCapiResult } from './llama-capi.js';
+
+export interface Comparison {
+  model: string; threads: number; bandwidth: number;
+  cairn: CairnBenchResult; llama?: LlamaCapiResult;
+  ratio?: { prefill: number; decode: number };
+  bandwidthShare: { cairn: number; llama?: number };
+  rss: { afterBench: number };
+}
+
+export async function compare(path: string, o: BenchOptions & { against: boolean; bandwidth?: number }): Promise<Comparison> {
+  const bandwidth = o.bandwidth ?? readBandwidth(o.threads);
+  const cairn = benchCairn(path, o);
+  const rss = process.memoryUsage().rss;
+  const llama = o.against
+    ? await runLlamaCapi({ model: path, threads: o.threads, prefill: o.prefill, decode: o.decode, reps: o.reps })
+    : undefined;
+  const share = (tps: number) => (cairn.bytesPerToken * tps) / bandwidth;
+  return {
+    model: path, threads: o.threads, bandwidth, cairn, llama,
+    ratio: llama ? { prefill: cairn.prefillTps.median / llama.prefill_tps.median, decode: cairn.decodeTps.median / llama.decode_tps.median } : undefined,
+    bandwidthShare: { cairn: share(cairn.decodeTps.median), llama: llama ? share(llama.decode_tps.median) : undefined },
+    rss: { afterBench: rss },
+  };
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+const sp = (s: { median: number; min: number; max: number }) => `${f1(s.median)} (${f1(s.min)}–${f1(s.max)})`;
+
+/** Rows of a Markdown table, one per comparison. */
+export function formatComparisons(label: (c: Comparison) => string, cs: Comparison[]): string {
+  const head = '| model | engine | prefill tok/s (min–max) | decode tok/s (min–max) | decode ÷ bandwidth | prefill ratio | decode ratio |\n|---|---|---|---|---|---|---|';
+  const rows = cs.flatMap((c) => {
+    const r = [`| ${label(c)} | cairn (${c.cairn.backend}, ${c.threads} thr) | ${sp(c.cairn.prefillTps)} | ${sp(c.cairn.decodeTps)} | ${pct(c.bandwidthShare.cairn)} | ${c.ratio ? `${c.ratio.prefill.toFixed(2)}×` : '-'} | ${c.ratio ? `${c.ratio.decode.toFixed(2)}×` : '-'} |`];
+    if (c.llama) r.push(`| ${label(c)} | llama.cpp C API (${c.llama.backend.variant}) | ${sp(c.llama.prefill_tps)} | ${sp(c.llama.decode_tps)} | ${pct(c.bandwidthShare.llama ?? 0)} | 1.00× | 1.00× |`);
+    return r;
+  });
+  return [head, ...rows].join('\n');
+}

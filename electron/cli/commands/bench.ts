@@ -1,0 +1,41 @@
+// cairn bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3]
+//             [--against llama.cpp] [--backend B] [--json]
+// Prefill and decode speed of a model; with --against llama.cpp, llama.cpp's C API on the same
+// file and threads in the same run, as ratios.
+import { parseArgs, intOpt, UsageError } from '../args.js';
+import { backendOpt } from './eval.js';
+import { EngineError } from '../../engine/native.js';
+import { cachedLlamaModel, llama32_1bConfig, tinyConfig, LLAMA_PRESETS, TINY_SHAPES, type LlamaPreset, type TinyShape } from '../../engine/llama-builder.js';
+
+export const usage = 'bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3] [--against llama.cpp] [--json]';
+
+/** "1b:q4_k_m" or "tiny-hd32:q8_0" → a cached generated model's path. */
+export function syntheticModel(spec: string): string {
+  const [shape, preset] = spec.split(':');
+  if (!LLAMA_PRESETS.includes(preset as LlamaPreset))
+    throw new UsageError(`--synthetic: unknown type '${preset}' (one of ${LLAMA_PRESETS.join(', ')})`);
+  if (shape === '1b') return cachedLlamaModel(llama32_1bConfig(preset as LlamaPreset));
+  if (shape in TINY_SHAPES) return cachedLlamaModel(tinyConfig(shape as TinyShape, preset as LlamaPreset));
+  throw new UsageError(`--synthetic: unknown shape '${shape}' (1b or ${Object.keys(TINY_SHAPES).join(', ')})`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const { positional, opts } = parseArgs(argv, ['threads', 'prefill', 'decode', 'reps', 'against', 'synthetic', 'backend']);
+    if (positional.length + (opts.synthetic ? 1 : 0) !== 1) throw new UsageError(`usage: cairn ${usage}`);
+    if (opts.against !== undefined && opts.against !== 'llama.cpp') throw new UsageError('--against takes llama.cpp');
+    const path = typeof opts.synthetic === 'string' ? syntheticModel(opts.synthetic) : positional[0];
+    const { compare, formatComparisons } = await import('../../../bench/compare.js');
+    const c = await compare(path, {
+      threads: intOpt(opts, 'threads', 2, 1, 256), prefill: intOpt(opts, 'prefill', 512, 1, 1 << 16),
+      decode: intOpt(opts, 'decode', 128, 0, 1 << 16), reps: intOpt(opts, 'reps', 3, 1, 100),
+      backend: backendOpt(opts.backend), against: opts.against === 'llama.cpp',
+    });
+    if (opts.json) console.log(JSON.stringify(c, null, 2));
+    else console.log(formatComparisons(() => typeof opts.synthetic === 'string' ? opts.synthetic : path, [c]));
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof EngineError) { console.error(`cairn bench: ${e.message}`); return 1; }
+    throw e;
+  }
+}
