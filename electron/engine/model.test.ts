@@ -11,15 +11,21 @@ import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
 
-/** Largest |a-b| over a row, relative to the row's spread (std of b). */
-function relErr(a: Float32Array, b: Float32Array): number {
+/** Error of row a against row b relative to b's spread (std): the largest and the RMS difference. */
+function rowErr(a: Float32Array, b: Float32Array): { max: number; rms: number } {
   let mean = 0;
   for (const v of b) mean += v;
   mean /= b.length;
-  let varb = 0, worst = 0;
-  for (let i = 0; i < b.length; i++) { varb += (b[i] - mean) ** 2; worst = Math.max(worst, Math.abs(a[i] - b[i])); }
-  return worst / Math.sqrt(varb / b.length);
+  let varb = 0, worst = 0, sq = 0;
+  for (let i = 0; i < b.length; i++) {
+    varb += (b[i] - mean) ** 2;
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    sq += (a[i] - b[i]) ** 2;
+  }
+  const std = Math.sqrt(varb / b.length);
+  return { max: worst / std, rms: Math.sqrt(sq / b.length) / std };
 }
+const relErr = (a: Float32Array, b: Float32Array) => rowErr(a, b).max;
 
 function fastBackends(): BackendName[] {
   const out: BackendName[] = [];
@@ -34,21 +40,29 @@ describe('fast kernels agree with the reference forward pass', () => {
   test('this CPU has at least one fast backend', () => {
     expect(backends.length).toBeGreaterThan(0);
   });
-  // Activations are quantized identically on every backend and the integer dot products are exact,
-  // so only float summation order differs: 1e-3 of a row's spread is ~100x the observed error and
-  // ~100x below what a wrong block decode or a wrong tile index produces.
+  // Float presets: only summation order differs between backends, so every logit agrees to 1e-3 of
+  // the row's spread (~100x the observed error; a wrong tile index or block decode gives O(1)).
+  // Quantized presets: the same per-gemm agreement (test-kernels.c checks it tightly), but a 1-ulp
+  // difference can flip one int8 step when the next layer's input is re-quantized (or an f16 KV
+  // rounding), and that legitimately moves logits by up to ~0.2 std at a few positions. So there the
+  // bound is on the RMS difference (observed with flips: <= 0.03; a wrong block decode: ~1).
   test.each(LLAMA_PRESETS.map((p) => [p]))('%s', (preset: LlamaPreset) => {
     const shape = preset.includes('_k') ? 'tiny-hd64-gqa4' : 'tiny-hd64-gqa2';
     const path = cachedLlamaModel(tinyConfig(shape, preset, { ropeFreqs: preset === 'q4_k_m', tiedOutput: preset === 'q8_0' }));
     const ref = Model.load(path, { backend: 'reference', threads: 2 });
     const want = ref.evalTokens(TOKENS, { all: true });
     ref.close();
+    const float = ['f32', 'f16', 'bf16'].includes(preset);
     for (const backend of backends) {
       const m = Model.load(path, { backend, threads: 2 });
       const got = m.evalTokens(TOKENS, { all: true });
       const V = m.info.nVocab;
-      for (let r = 0; r < TOKENS.length; r++)
-        expect(relErr(got.subarray(r * V, (r + 1) * V), want.subarray(r * V, (r + 1) * V)), `${backend} row ${r}`).toBeLessThan(1e-3);
+      for (let r = 0; r < TOKENS.length; r++) {
+        const a = got.subarray(r * V, (r + 1) * V), b = want.subarray(r * V, (r + 1) * V);
+        const e = rowErr(a, b);
+        if (float) expect(e.max, `${backend} row ${r}`).toBeLessThan(1e-3);
+        else expect(e.rms, `${backend} row ${r}`).toBeLessThan(0.1);
+      }
       m.close();
     }
   });
