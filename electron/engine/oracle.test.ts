@@ -10,7 +10,9 @@
 // measured relative to the row's standard deviation σ (≈ 1 for these models).
 //  - Row 0 (one key: its softmax weight is exactly 1) exercises embeddings, norms, every matmul
 //    with its activation quantization, the V path and the output; the engines agree there to float
-//    reassociation, so row 0 must match to 2e-3 σ for every type (measured: 0 for q8_0).
+//    reassociation, so row 0 must match to 1e-4 σ (measured ≤ 2.1e-6 σ for every type but bf16).
+//    bf16: llama.cpp rounds activations to bf16 before its bf16 dot products, Cairn keeps f32
+//    (measured 1.7e-2 σ): 0.05 σ.
 //  - Rows ≥ 1 differ by construction: llama.cpp (no flash attention) rounds Q to f16 for the f16-K
 //    dot products and the softmax weights to f16 for the f16-V product; Cairn keeps both in f32.
 //    That is ~1e-3 σ for float weights (measured f32/f16 ≤ 3.3e-3 σ max). bf16: llama.cpp also
@@ -111,7 +113,7 @@ describe('Cairn vs llama.cpp', () => {
         if (process.env.CAIRN_ORACLE_VERBOSE) {
           console.log(`${c.name}: row0 ${row0.maxRel.toExponential(2)}σ; rows≥1 max ${worst.maxRel.toExponential(2)}σ (row ${worst.row}) mean ≤ ${worstMean.toExponential(2)}σ; σ=${worst.std.toFixed(3)}`);
         }
-        expect(row0.maxRel, 'row 0').toBeLessThan(TOL_ROW0);
+        expect(row0.maxRel, 'row 0').toBeLessThan(tolRow0(c.preset));
         expect(worst.maxRel, `worst row ${worst.row}`).toBeLessThan(tolMax(c.preset));
         expect(worstMean, 'mean |Δ|').toBeLessThan(tolMean(c.preset));
 
