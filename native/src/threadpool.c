@@ -2,6 +2,7 @@
 #include "threadpool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +16,11 @@
 #endif
 
 #define SPIN_ROUNDS 200000  /* ~ a few ms of pause before sleeping */
+/* After this many pauses a waiting thread also yields its core on every further round: on a
+ * machine shared with other processes, the thread being waited for is often runnable but
+ * descheduled, and pure spinning holds the core it needs. With idle cores sched_yield returns
+ * at once, so the cost on a quiet machine is a syscall per round after the first few µs. */
+#define YIELD_AFTER 2000
 
 struct cairn_pool {
     int              n;
@@ -41,7 +47,7 @@ static void *worker(void *arg) {
         unsigned g;
         int spins = 0;
         while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen && !atomic_load(&p->stop)) {
-            if (++spins < SPIN_ROUNDS) { CPU_RELAX(); continue; }
+            if (++spins < SPIN_ROUNDS) { if (spins > YIELD_AFTER) sched_yield(); else CPU_RELAX(); continue; }
             pthread_mutex_lock(&p->mu);
             atomic_fetch_add(&p->sleeping, 1);
             while (atomic_load(&p->generation) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
@@ -101,5 +107,8 @@ void cairn_pool_run(cairn_pool *p, cairn_pool_fn fn, void *ctx) {
         pthread_mutex_unlock(&p->mu);
     }
     fn(ctx, 0, p->n);
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) CPU_RELAX();
+    for (int spins = 0; atomic_load_explicit(&p->pending, memory_order_acquire) > 0; spins++) {
+        if (spins > YIELD_AFTER) sched_yield();
+        else CPU_RELAX();
+    }
 }
