@@ -16,6 +16,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // external buffers are forbidden under Electron's memory cage: pass TypedArrays to C instead
+      'no-restricted-properties': ['error', { object: 'koffi', property: 'view', message: 'koffi.view creates external buffers, which Electron forbids' }],
     },
   },
   layer(['electron/common/**'], ['**/main/**', '**/engine/**', '**/preload/**', '**/renderer/**', '**/cli/**', '**/server/**', 'electron', 'node:*', 'koffi'],

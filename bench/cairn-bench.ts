@@ -10,11 +10,15 @@ export interface CairnBenchResult {
   prefillTps: Spread; decodeTps: Spread;
   /** bytes of weights read per decoded token (every matrix once) */
   bytesPerToken: number;
+  /** process RSS growth from before the load to after the run, and the issue's bound for it:
+   *  file size + KV bytes + 64 MiB */
+  rssGrowth: number; rssBound: number;
 }
 
 export interface BenchOptions { threads: number; prefill: number; decode: number; reps: number; backend?: BackendName }
 
 export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
+  const rss0 = process.memoryUsage().rss;
   const model = Model.load(path, { threads: o.threads, backend: o.backend });
   try {
     const V = model.info.nVocab;
@@ -31,10 +35,13 @@ export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
       for (let i = 0; i < o.decode; i++) model.forward(state, [gen[i]], o.prefill + i);
       tg.push(o.decode / (Number(process.hrtime.bigint() - t0) / 1e9));
     }
+    const i = model.info;
+    const kvBytes = 2 * i.nLayer * (o.prefill + o.decode) * i.nHeadKv * i.headDim * 2;
     return {
-      engine: 'cairn', backend: model.info.backend, threads: model.info.threads,
+      engine: 'cairn', backend: i.backend, threads: i.threads,
       prefillTokens: o.prefill, decodeTokens: o.decode, prefillTps: spread(pp), decodeTps: spread(tg),
       bytesPerToken: decodeBytesPerToken(model),
+      rssGrowth: process.memoryUsage().rss - rss0, rssBound: i.fileSize + kvBytes + 64 * 2 ** 20,
     };
   } finally {
     model.close();

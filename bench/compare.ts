@@ -39,5 +39,6 @@ export function formatComparisons(label: (c: Comparison) => string, cs: Comparis
     if (c.llama) r.push(`| ${label(c)} | llama.cpp C API (${c.llama.backend.variant}) | ${sp(c.llama.prefill_tps)} | ${sp(c.llama.decode_tps)} | ${pct(c.bandwidthShare.llama ?? 0)} | 1.00× | 1.00× |`);
     return r;
   });
-  return [head, ...rows].join('\n');
+  const mem = cs.map((c) => `${label(c)}: Cairn RSS growth ${(c.cairn.rssGrowth / 2 ** 20).toFixed(0)} MiB (bound: file + KV + 64 MiB = ${(c.cairn.rssBound / 2 ** 20).toFixed(0)} MiB)`);
+  return [head, ...rows, '', ...mem].join('\n');
 }
