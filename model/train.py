@@ -10,7 +10,7 @@ FFN, tied input/output embeddings, no biases. Loss only on assistant tokens (mas
 Reproducible: fixed seeds; with --steps the schedule is fixed. Without --steps the step count is
 calibrated once (after 30 steps) to fit --time-budget seconds and written to the log, so a rerun
 with --steps <that> repeats the same schedule. A hard time stop guards the budget either way.
-Writes <out>/model.safetensors (float32, GGUF tensor names), config.json, train_log.jsonl.
+Writes <out>/model-0000N-of-0000M.safetensors (float16 shards, GGUF tensor names), config.json, train_log.jsonl.
 """
 import argparse, json, math, os, time
 
@@ -127,6 +127,7 @@ def main():
     ap.add_argument('--warmup', type=int, default=200)
     ap.add_argument('--wd', type=float, default=0.1)
     ap.add_argument('--seed', type=int, default=1234)
+    ap.add_argument('--eval-rows', type=int, default=0, help='rows for the final full-pass loss (0: all)')
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     args = ap.parse_args()
 
@@ -198,8 +199,10 @@ def main():
     model.eval()
     tl, tn, tc = 0.0, 0, 0
     with torch.no_grad():
-        for i in range(0, tokens.shape[0], 256):
-            x, y, m = tokens[i:i + 256, :-1], tokens[i:i + 256, 1:], mask[i:i + 256, 1:]
+        n_eval = args.eval_rows or tokens.shape[0]
+        for i in range(0, n_eval, 256):
+            j = min(i + 256, n_eval)
+            x, y, m = tokens[i:j, :-1], tokens[i:j, 1:], mask[i:j, 1:]
             with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=use_bf16):
                 lg = model(x)
             lg, yy = lg.float()[m], y[m]
@@ -212,12 +215,20 @@ def main():
     print(summary, flush=True)
     log.write(json.dumps({'summary': summary}) + '\n')
     log.close()
-    tensors = model.gguf_tensors()
-    try:
-        from safetensors.torch import save_file
-        save_file(tensors, os.path.join(args.out, 'model.safetensors'))
-    except ImportError:
-        np.savez(os.path.join(args.out, 'model.npz'), **{k: v.numpy() for k, v in tensors.items()})
+    # float16 shards of at most 14 MiB (the device returns files of at most 16 MiB)
+    tensors = {k: v.half() for k, v in model.gguf_tensors().items()}
+    shards, cur, size = [], {}, 0
+    for k, v in tensors.items():
+        nb = v.numel() * 2
+        if cur and size + nb > 14 * 2**20:
+            shards.append(cur)
+            cur, size = {}, 0
+        cur[k] = v
+        size += nb
+    shards.append(cur)
+    from safetensors.torch import save_file
+    for i, sh in enumerate(shards):
+        save_file(sh, os.path.join(args.out, f'model-{i + 1:05d}-of-{len(shards):05d}.safetensors'))
     json.dump(dict(c, params=n_params), open(os.path.join(args.out, 'config.json'), 'w'), indent=2)
     json.dump(summary, open(os.path.join(args.out, 'summary.json'), 'w'), indent=2)
 

@@ -3,7 +3,7 @@
 // Per-ISA kernel files get their own -m flags; the engine picks among them at run time.
 // Usage: node scripts/build-native.mjs [--cc CC] [--out DIR] [--asan] [--debug] [--arch x64|arm64]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +48,10 @@ const headerTime = newest(headers);
 function compile(file) {
   const obj = join(outDir, 'obj', basename(file, '.c') + '.o');
   const src = join(srcDir, file);
-  if (existsSync(obj) && statSync(obj).mtimeMs > Math.max(statSync(src).mtimeMs, headerTime, statSync(fileURLToPath(import.meta.url)).mtimeMs)) return Promise.resolve(obj);
+  // a source that #includes another .c file (kernels-avx512.c includes kernels-avx2.c) depends on it
+  const included = [...readFileSync(src, 'utf8').matchAll(/#include\s+"([^"]+\.c)"/g)].map((m) => join(srcDir, m[1]));
+  const deps = [src, ...included, fileURLToPath(import.meta.url)];
+  if (existsSync(obj) && statSync(obj).mtimeMs > Math.max(newest(deps), headerTime)) return Promise.resolve(obj);
   const argv = [...common, ...(isaFlags[file] ?? []), '-c', src, '-o', obj];
   return new Promise((resolve, reject) => {
     const p = spawn(cc, argv, { stdio: ['ignore', 'inherit', 'inherit'] });

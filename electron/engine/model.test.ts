@@ -71,8 +71,10 @@ describe('fast kernels agree with the reference forward pass', () => {
 describe('forward pass over caller memory', () => {
   const path = cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0'));
 
+  // f32 weights: activations are not re-quantized, so batched and token-by-token runs differ only
+  // by summation order (~1e-6) and a wrong position, mask or chunk offset shows as O(1).
   test('token-by-token decode equals one batched prefill, across the 256-token chunk boundary', () => {
-    const m = Model.load(path, { threads: 2 });
+    const m = Model.load(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'f32')), { threads: 2 });
     const toks = Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % m.info.nVocab);
     const batch = m.evalTokens(toks);
     const st = m.createState(300, 1);

@@ -414,6 +414,10 @@ DEFINE_GEMM(q8_0_tiles, QK8_0)
 #define PACK_ROWS   16
 #define PACK_SEG    32     /* blocks per K-segment: panel 32 x 576 B = 18 KiB */
 #define PACK_COLS   256    /* columns per pass (bounds the per-column stack arrays) */
+/* Used from 8 columns up. The packed sums agree with the reference within test-kernels'
+ * tolerance but add in another order than the decode row tiles, so a prompt run as one batch and
+ * the same prompt run token by token differ by float rounding (amplified where it flips an int8
+ * activation step); model.test.ts bounds quantized presets accordingly. */
 #define PACK_MIN_NC 8
 
 typedef struct {
@@ -592,7 +596,101 @@ INLINE void tile_k4(TILE_PARAMS, const int HB) {
 
 INLINE void tile_q4_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, a, as, 0); }
 INLINE void tile_q5_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, a, as, 1); }
+#ifndef CAIRN_X86_VNNI
 DEFINE_GEMM(q4_K, QK_K)
+#else
+#define tile_q4_K_tiles tile_q4_K
+DEFINE_GEMM(q4_K_tiles, QK_K)
+
+/* Packed q4_K panels for prefill (see the q4_0 / q8_0 packed panels): one packed_block per
+ * 32-element sub-block, its scale lanes d * sc[s] per row, plus the min lanes dmin * m[s] per
+ * row, which multiply the column's sub-block sum of y (from the q8_K bsums). */
+#define PACK_KSEG 4        /* QK_K blocks per segment: 4 x 8 x 640 B = 20 KiB */
+
+typedef struct { packed_block p; __m512 m; } packed_k4;
+
+static void pack_panel_q4_K(packed_k4 *pk, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
+    const __m512i idx = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+    for (int64_t b = 0; b < nbs; b++)
+        for (int sb = 0; sb < 8; sb++) {
+            uint32_t t[PACK_ROWS][8];
+            float d[PACK_ROWS], m[PACK_ROWS];
+            for (int r = 0; r < PACK_ROWS; r++) {
+                const block_q4_K *xb = (const block_q4_K *)(w + r * ws) + b0 + b;
+                uint8_t sc, mn;
+                cairn_get_scale_min_k4(sb, xb->scales, &sc, &mn);
+                d[r] = f16(xb->d) * sc;
+                m[r] = f16(xb->dmin) * mn;
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(xb->qs + 32 * (sb / 2)));
+                _mm256_storeu_si256((__m256i *)t[r], _mm256_and_si256(sb & 1 ? _mm256_srli_epi16(q, 4) : q, _mm256_set1_epi8(0x0F)));
+            }
+            packed_k4 *o = pk + b * 8 + sb;
+            UNROLL for (int g = 0; g < 8; g++) o->p.q[g] = _mm512_i32gather_epi32(_mm512_add_epi32(idx, _mm512_set1_epi32(g)), t, 4);
+            o->p.d = _mm512_loadu_ps(d);
+            o->m = _mm512_loadu_ps(m);
+        }
+}
+
+/* ym[c][b*8 + s] = dy * (sum of y over sub-block s); dy[c][b] */
+INLINE void packed_tile_q4_K(const int C, const packed_k4 *pk, int64_t nbs, const uint8_t *a, size_t as,
+                             const float *dy, const float *ym, int64_t ystride, float *out, size_t ldo, int add) {
+    __m512 acc[8];
+    UNROLL for (int c = 0; c < C; c++) acc[c] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nbs; b++)
+        for (int sb = 0; sb < 8; sb++) {
+            const packed_k4 *p = pk + b * 8 + sb;
+            UNROLL for (int c = 0; c < C; c++) {
+                const block_q8_K *yb = (const block_q8_K *)(a + c * as) + b;
+                int32_t y4[8]; memcpy(y4, yb->qs + 32 * sb, 32);
+                __m512i s = _mm512_setzero_si512();
+                UNROLL for (int g = 0; g < 8; g++) s = _mm512_dpbusd_epi32(s, p->p.q[g], _mm512_set1_epi32(y4[g]));
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(p->p.d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
+                acc[c] = _mm512_fnmadd_ps(p->m, _mm512_set1_ps(ym[c * ystride * 8 + b * 8 + sb]), acc[c]);
+            }
+        }
+    UNROLL for (int c = 0; c < C; c++) {
+        float *o = out + c * ldo;
+        _mm512_storeu_ps(o, add ? _mm512_add_ps(_mm512_loadu_ps(o), acc[c]) : acc[c]);
+    }
+}
+
+static void gemm_q4_K(int64_t n, float *out, size_t ldo, const void *vw, size_t ws, int64_t nr,
+                      const void *va, size_t as, int64_t nc) {
+    const uint8_t *w = vw, *a = va;
+    int64_t done = 0;
+    if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {
+        const int64_t nb = n / QK_K, np = nr / PACK_ROWS;
+        packed_k4 pk[PACK_KSEG * 8];
+        float dy[PACK_COLS * PACK_KSEG], ym[PACK_COLS * PACK_KSEG * 8];
+        for (int64_t j0 = 0; j0 < nc; j0 += PACK_COLS) {
+            const int64_t ncg = CAIRN_MIN((int64_t)PACK_COLS, nc - j0);
+            for (int64_t b0 = 0; b0 < nb; b0 += PACK_KSEG) {
+                const int64_t nbs = CAIRN_MIN((int64_t)PACK_KSEG, nb - b0);
+                for (int64_t c = 0; c < ncg; c++)
+                    for (int64_t b = 0; b < nbs; b++) {
+                        const block_q8_K *yb = (const block_q8_K *)(a + (j0 + c) * as) + b0 + b;
+                        dy[c * PACK_KSEG + b] = yb->d;
+                        for (int sb = 0; sb < 8; sb++)
+                            ym[(c * PACK_KSEG + b) * 8 + sb] = yb->d * (float)(yb->bsums[2 * sb] + yb->bsums[2 * sb + 1]);
+                    }
+                for (int64_t p = 0; p < np; p++) {
+                    const int64_t i = p * PACK_ROWS;
+                    pack_panel_q4_K(pk, w + i * ws, ws, b0, nbs);
+                    const uint8_t *ab = a + j0 * as + b0 * sizeof(block_q8_K);
+                    float *ob = out + j0 * ldo + i;
+                    int64_t c = 0;
+                    for (; c + 8 <= ncg; c += 8)
+                        packed_tile_q4_K(8, pk, nbs, ab + c * as, as, dy + c * PACK_KSEG, ym + c * PACK_KSEG * 8, PACK_KSEG, ob + c * ldo, ldo, b0 > 0);
+                    for (; c < ncg; c++)
+                        packed_tile_q4_K(1, pk, nbs, ab + c * as, as, dy + c * PACK_KSEG, ym + c * PACK_KSEG * 8, PACK_KSEG, ob + c * ldo, ldo, b0 > 0);
+                }
+            }
+        }
+        done = np * PACK_ROWS;
+    }
+    if (done < nr) gemm_q4_K_tiles(n, out + done, ldo, w + done * ws, ws, nr - done, a, as, nc);
+}
+#endif
 DEFINE_GEMM(q5_K, QK_K)
 
 /* q6_K: scale pair shuffles, [s(2k) x 8 | s(2k+1) x 8] as int16 */
@@ -645,7 +743,114 @@ INLINE void tile_q6_K(TILE_PARAMS) {
     }
     STORE_TILE(R, C)
 }
+#ifndef CAIRN_X86_VNNI
 DEFINE_GEMM(q6_K, QK_K)
+#else
+#define tile_q6_K_tiles tile_q6_K
+DEFINE_GEMM(q6_K_tiles, QK_K)
+
+/* Packed q6_K panels for prefill: one unit per 32 elements (two 16-element sub-blocks: groups
+ * 0..3 and 4..7, each with its own scale lanes d * sc per row); the -32 offset starts each
+ * sub-block's accumulator at -32 * bsum. */
+typedef struct { __m512i q[8]; __m512 d0, d1; } packed_q6;
+
+static void pack_panel_q6_K(packed_q6 *pk, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
+    const __m512i idx = _mm512_setr_epi32(0, 64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768, 832, 896, 960);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
+    for (int64_t b = 0; b < nbs; b++) {
+        uint32_t t[PACK_ROWS][64];           /* row r: 256 unsigned 6-bit values in element order */
+        float d[PACK_ROWS][16];
+        for (int r = 0; r < PACK_ROWS; r++) {
+            const block_q6_K *xb = (const block_q6_K *)(w + r * ws) + b0 + b;
+            const float dx = f16(xb->d);
+            for (int k = 0; k < 16; k++) d[r][k] = dx * xb->scales[k];
+            for (int h = 0; h < 2; h++) {
+                const uint8_t *ql = xb->ql + 64 * h, *qhp = xb->qh + 32 * h;
+                const __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+                uint8_t *o = (uint8_t *)t[r] + 128 * h;
+                _mm256_storeu_si256((__m256i *)(o + 0),  _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4)));
+                _mm256_storeu_si256((__m256i *)(o + 32), _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_slli_epi16(m3, 2)), 2)));
+                _mm256_storeu_si256((__m256i *)(o + 64), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, _mm256_slli_epi16(m3, 4))));
+                _mm256_storeu_si256((__m256i *)(o + 96), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                                                         _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_slli_epi16(m3, 6)), 2)));
+            }
+        }
+        for (int u = 0; u < 8; u++) {
+            packed_q6 *o = pk + b * 8 + u;
+            UNROLL for (int g = 0; g < 8; g++) o->q[g] = _mm512_i32gather_epi32(_mm512_add_epi32(idx, _mm512_set1_epi32(8 * u + g)), t, 4);
+            float d0[PACK_ROWS], d1[PACK_ROWS];
+            for (int r = 0; r < PACK_ROWS; r++) { d0[r] = d[r][2 * u]; d1[r] = d[r][2 * u + 1]; }
+            o->d0 = _mm512_loadu_ps(d0);
+            o->d1 = _mm512_loadu_ps(d1);
+        }
+    }
+}
+
+/* ys[c][b*16 + k] = -32 * bsums[k]; dy[c][b] */
+INLINE void packed_tile_q6_K(const int C, const packed_q6 *pk, int64_t nbs, const uint8_t *a, size_t as,
+                             const float *dy, const int32_t *ys, int64_t ystride, float *out, size_t ldo, int add) {
+    __m512 acc[8];
+    UNROLL for (int c = 0; c < C; c++) acc[c] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nbs; b++)
+        for (int u = 0; u < 8; u++) {
+            const packed_q6 *p = pk + b * 8 + u;
+            UNROLL for (int c = 0; c < C; c++) {
+                const block_q8_K *yb = (const block_q8_K *)(a + c * as) + b;
+                int32_t y4[8]; memcpy(y4, yb->qs + 32 * u, 32);
+                const int32_t *yo = ys + (c * ystride + b) * 16 + 2 * u;
+                __m512i s0 = _mm512_set1_epi32(yo[0]), s1 = _mm512_set1_epi32(yo[1]);
+                UNROLL for (int g = 0; g < 4; g++) s0 = _mm512_dpbusd_epi32(s0, p->q[g], _mm512_set1_epi32(y4[g]));
+                UNROLL for (int g = 4; g < 8; g++) s1 = _mm512_dpbusd_epi32(s1, p->q[g], _mm512_set1_epi32(y4[g]));
+                const __m512 vdy = _mm512_set1_ps(dy[c * ystride + b]);
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_mul_ps(p->d0, vdy), acc[c]);
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(p->d1, vdy), acc[c]);
+            }
+        }
+    UNROLL for (int c = 0; c < C; c++) {
+        float *o = out + c * ldo;
+        _mm512_storeu_ps(o, add ? _mm512_add_ps(_mm512_loadu_ps(o), acc[c]) : acc[c]);
+    }
+}
+
+static void gemm_q6_K(int64_t n, float *out, size_t ldo, const void *vw, size_t ws, int64_t nr,
+                      const void *va, size_t as, int64_t nc) {
+    const uint8_t *w = vw, *a = va;
+    int64_t done = 0;
+    if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {
+        const int64_t nb = n / QK_K, np = nr / PACK_ROWS;
+        packed_q6 pk[PACK_KSEG * 8];
+        float dy[PACK_COLS * PACK_KSEG];
+        int32_t ys[PACK_COLS * PACK_KSEG * 16];
+        for (int64_t j0 = 0; j0 < nc; j0 += PACK_COLS) {
+            const int64_t ncg = CAIRN_MIN((int64_t)PACK_COLS, nc - j0);
+            for (int64_t b0 = 0; b0 < nb; b0 += PACK_KSEG) {
+                const int64_t nbs = CAIRN_MIN((int64_t)PACK_KSEG, nb - b0);
+                for (int64_t c = 0; c < ncg; c++)
+                    for (int64_t b = 0; b < nbs; b++) {
+                        const block_q8_K *yb = (const block_q8_K *)(a + (j0 + c) * as) + b0 + b;
+                        dy[c * PACK_KSEG + b] = yb->d;
+                        for (int k = 0; k < 16; k++) ys[(c * PACK_KSEG + b) * 16 + k] = -32 * yb->bsums[k];
+                    }
+                for (int64_t p = 0; p < np; p++) {
+                    const int64_t i = p * PACK_ROWS;
+                    pack_panel_q6_K(pk, w + i * ws, ws, b0, nbs);
+                    const uint8_t *ab = a + j0 * as + b0 * sizeof(block_q8_K);
+                    float *ob = out + j0 * ldo + i;
+                    int64_t c = 0;
+                    for (; c + 8 <= ncg; c += 8)
+                        packed_tile_q6_K(8, pk, nbs, ab + c * as, as, dy + c * PACK_KSEG, ys + c * PACK_KSEG * 16, PACK_KSEG, ob + c * ldo, ldo, b0 > 0);
+                    for (; c < ncg; c++)
+                        packed_tile_q6_K(1, pk, nbs, ab + c * as, as, dy + c * PACK_KSEG, ys + c * PACK_KSEG * 16, PACK_KSEG, ob + c * ldo, ldo, b0 > 0);
+                }
+            }
+        }
+        done = np * PACK_ROWS;
+    }
+    if (done < nr) gemm_q6_K_tiles(n, out + done, ldo, w + done * ws, ws, nr - done, a, as, nc);
+}
+#endif
 
 /* ---- float weights x F32 activations ---- */
 
