@@ -7,14 +7,43 @@
 
 typedef struct { const uint64_t *buf; uint64_t n; uint64_t sums[256]; } bw_job;
 
+/* Sums a thread's share with 256-bit loads where the compiler targets x86 (4 independent
+ * accumulators keep several cache lines in flight); scalar 64-bit loads elsewhere. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+__attribute__((target("avx2")))
+static uint64_t sum_range(const uint64_t *p, uint64_t n) {
+    __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+    uint64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a = _mm256_add_epi64(a, _mm256_loadu_si256((const __m256i *)(p + i)));
+        b = _mm256_add_epi64(b, _mm256_loadu_si256((const __m256i *)(p + i + 4)));
+        c = _mm256_add_epi64(c, _mm256_loadu_si256((const __m256i *)(p + i + 8)));
+        d = _mm256_add_epi64(d, _mm256_loadu_si256((const __m256i *)(p + i + 12)));
+    }
+    uint64_t t[4];
+    _mm256_storeu_si256((__m256i *)t, _mm256_add_epi64(_mm256_add_epi64(a, b), _mm256_add_epi64(c, d)));
+    uint64_t s = t[0] + t[1] + t[2] + t[3];
+    for (; i < n; i++) s += p[i];
+    return s;
+}
+static bool have_avx2(void) { return __builtin_cpu_supports("avx2"); }
+#else
+static bool have_avx2(void) { return false; }
+static uint64_t sum_range(const uint64_t *p, uint64_t n) { (void)p; (void)n; return 0; }
+#endif
+
+static uint64_t sum_range_scalar(const uint64_t *p, uint64_t n) {
+    uint64_t a = 0, b = 0, c = 0, d = 0, i = 0;
+    for (; i + 4 <= n; i += 4) { a += p[i]; b += p[i + 1]; c += p[i + 2]; d += p[i + 3]; }
+    for (; i < n; i++) a += p[i];
+    return a + b + c + d;
+}
+
 static void bw_worker(void *ctx, int ith, int nth) {
     bw_job *j = ctx;
     const uint64_t per = j->n / (uint64_t)nth, lo = per * (uint64_t)ith, hi = ith == nth - 1 ? j->n : lo + per;
-    uint64_t a = 0, b = 0, c = 0, d = 0;
-    uint64_t i = lo;
-    for (; i + 4 <= hi; i += 4) { a += j->buf[i]; b += j->buf[i + 1]; c += j->buf[i + 2]; d += j->buf[i + 3]; }
-    for (; i < hi; i++) a += j->buf[i];
-    j->sums[ith & 255] = a + b + c + d;
+    j->sums[ith & 255] = have_avx2() ? sum_range(j->buf + lo, hi - lo) : sum_range_scalar(j->buf + lo, hi - lo);
 }
 
 static double now_s(void) {
