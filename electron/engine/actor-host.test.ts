@@ -1,0 +1,274 @@
+// Conversation actors (build/actor/actor.wasm) against the real engine on a generated model.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Actor, ActorError, type ActorOptions } from './actor-host.js';
+import { Model } from './model.js';
+import { EngineError, koffiAddress } from './native.js';
+import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PROMPT = [1, 17, 42, 300, 5, 99, 250, 7];
+let model: Model;
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-actor.mjs'), '--target', 'release'], { stdio: 'inherit' });
+  model = Model.load(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0')), { threads: 2 });
+});
+
+const argmax = (a: Float32Array) => a.reduce((b, v, i) => (v > a[b] ? i : b), 0);
+const run = (opts: ActorOptions, n: number, prompt = PROMPT) => {
+  const a = Actor.create(model, opts);
+  a.prefill(prompt);
+  return a.generate(n).tokens;
+};
+const SAMPLED = { nCtx: 128, temperature: 1.5, topK: 0, seed: 1234 };
+
+describe('memory', () => {
+  // First in the file, so garbage from other tests' actors cannot be collected mid-measurement.
+  // KV for 131072 positions of this model = 3 layers × 2 × 131072 × 64 × 2 B = 96 MiB. Creating
+  // the actor commits nothing; touching K/V commits it once; a forward over the whole context
+  // reads it in place (a copy would add another 96 MiB). Tolerance: 15 % of the KV size.
+  test('RSS grows by the KV size once for a large context, not twice', () => {
+    model.evalTokens([1, 2, 3]); // engine scratch allocated before measuring
+    const nCtx = 131072, rss = () => process.memoryUsage().rss;
+    const r0 = rss();
+    const a = Actor.create(model, { nCtx });
+    const r1 = rss();
+    const h = a.header(), kvBytes = 2 * h.nLayer * h.kvLayerSize;
+    new Int32Array(a.bytes().buffer, h.tokensOff, nCtx).fill(5);
+    for (let l = 0; l < h.nLayer; l++) { a.kv('k', l, nCtx).fill(0x2e66); a.kv('v', l, nCtx).fill(0x2e66); }
+    const r2 = rss();
+    a.adopt(nCtx); // one forward at position nCtx-1, attending over every cached row
+    const r3 = rss();
+    const mib = (x: number) => (x / 2 ** 20).toFixed(1);
+    console.log(`actor RSS: create +${mib(r1 - r0)} MiB, touch KV (${mib(kvBytes)} MiB) +${mib(r2 - r0)} MiB, forward +${mib(r3 - r2)} MiB`);
+    expect(r1 - r0).toBeLessThan(0.15 * kvBytes);
+    expect(Math.abs(r2 - r0 - kvBytes)).toBeLessThan(0.15 * kvBytes);
+    expect(r3 - r2).toBeLessThan(0.15 * kvBytes);
+    expect(model.bytesCopied).toBe(0);
+  });
+});
+
+describe('actor layout', () => {
+  test('header records the actor regions, then the engine regions planned after them', () => {
+    const a = Actor.create(model, { nCtx: 64 });
+    const h = a.header();
+    expect(h.magic).toBe(a.constants.MAGIC);
+    expect([h.version, h.nCtx, h.nVocab, h.nLayer, h.nHeadKv, h.headDim]).toEqual([1, 64, 1024, 3, 1, 64]);
+    const regions = [[h.tokensOff, h.tokensSize], [h.paramsOff, h.paramsSize], [h.rngOff, h.rngSize], [h.stopOff, h.stopSize],
+      [h.scratchOff, h.scratchSize]];
+    let at = h.headerSize;
+    for (const [off, size] of regions) {
+      expect(off % 64).toBe(0);
+      expect(off).toBeGreaterThanOrEqual(at);
+      at = off + size;
+    }
+    expect(h.actorEnd).toBeGreaterThanOrEqual(at);
+    const { layout, end } = model.planLayout(64, 1, h.actorEnd);
+    expect([h.logitsOff, h.kOff, h.vOff, h.end]).toEqual([Number(layout.logits_off), Number(layout.k_off), Number(layout.v_off), end]);
+    expect(a.bytes().byteLength).toBeGreaterThanOrEqual(end);
+    expect(h.kvLayerSize).toBe(64 * h.nHeadKv * h.headDim * 2);
+  });
+
+  test('bad context sizes are refused', () => {
+    expect(() => Actor.create(model, { nCtx: 0 })).toThrow(ActorError);
+    expect(() => Actor.create(model, { nCtx: 1 << 23 })).toThrow(/wasm32/);
+  });
+});
+
+describe('generation', () => {
+  test('greedy generation equals argmax of Model.evalTokens over the same history; nothing copied', () => {
+    const copied0 = model.bytesCopied;
+    const a = Actor.create(model, { nCtx: 128 });
+    a.prefill(PROMPT);
+    const history = [...PROMPT];
+    const turn = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const want = model.evalTokens(history);
+        const t = a.step();
+        // batched vs incremental q8_0 runs differ by rounding only: allow a flip only at a near-tie
+        if (t !== argmax(want)) expect(want[argmax(want)] - want[t]).toBeLessThan(1e-3);
+        history.push(t);
+      }
+    };
+    turn(12);
+    a.prefill([3, 4, 5]); // a second user turn
+    history.push(3, 4, 5);
+    turn(8);
+    expect(Array.from(a.tokens())).toEqual(history);
+    expect(a.position).toBe(history.length);
+    expect(model.bytesCopied).toBe(copied0);
+    expect(model.bytesCopied).toBe(0);
+  });
+
+  test('views are zero-copy: logits, tokens and K/V lie at base + header offsets', () => {
+    const a = Actor.create(model, { nCtx: 64 });
+    a.prefill(PROMPT);
+    const base = koffiAddress(a.bytes()), h = a.header();
+    expect(koffiAddress(a.logits())).toBe(base + BigInt(h.logitsOff));
+    expect(koffiAddress(a.tokens())).toBe(base + BigInt(h.tokensOff));
+    expect(koffiAddress(a.kv('v', 2))).toBe(base + BigInt(h.vOff + 2 * h.kvLayerSize));
+    expect(a.kv('k', 0).length).toBe(PROMPT.length * h.nHeadKv * h.headDim);
+    expect(a.kv('k', 0).some((x) => x !== 0)).toBe(true);
+    expect(a.bytes().buffer).toBe(a.memory.buffer);
+  });
+
+  test('stop tokens end generation; max, context and callback end it too', () => {
+    const greedy = run({ nCtx: 128 }, 10);
+    const stop = greedy.findIndex((t, i) => i >= 2 && greedy.indexOf(t) === i);
+    const a = Actor.create(model, { nCtx: 128, stopTokens: [greedy[stop]] });
+    a.prefill(PROMPT);
+    expect(a.generate(10)).toEqual({ tokens: greedy.slice(0, stop + 1), reason: 'stop' });
+    expect(a.position).toBe(PROMPT.length + stop + 1);
+    const b = Actor.create(model, { nCtx: PROMPT.length + 3 });
+    b.prefill(PROMPT);
+    expect(b.generate(10)).toEqual({ tokens: greedy.slice(0, 3), reason: 'context' });
+    expect(() => b.step()).toThrow(expect.objectContaining({ code: 'ACTOR_E_CONTEXT_FULL' }));
+    expect(() => b.prefill([1])).toThrow(expect.objectContaining({ code: 'ACTOR_E_CONTEXT_FULL' }));
+    const c = Actor.create(model, { nCtx: 128 });
+    c.prefill(PROMPT);
+    expect(c.generate(4).reason).toBe('length');
+    expect(c.generate(10, (t) => t !== greedy[5]).tokens).toEqual(greedy.slice(4, 6));
+  });
+
+  test('errors: step before prefill, token outside the vocabulary, bad stop token', () => {
+    const a = Actor.create(model, { nCtx: 16 });
+    expect(() => a.step()).toThrow(expect.objectContaining({ code: 'ACTOR_E_NO_LOGITS' }));
+    expect(() => a.prefill([1, 5000])).toThrow(expect.objectContaining({ code: 'ACTOR_E_TOKEN' }));
+    expect(a.position).toBe(0);
+    expect(() => a.setStopTokens([-1])).toThrow(expect.objectContaining({ code: 'ACTOR_E_ARG' }));
+    a.prefill([1, 2]);
+    expect(a.step()).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('sampler', () => {
+  test('same seed ⇒ same tokens; different seed ⇒ different; reset replays the seed', () => {
+    const x = run(SAMPLED, 24), y = run(SAMPLED, 24), z = run({ ...SAMPLED, seed: 99 }, 24);
+    expect(x).toEqual(y);
+    expect(z).not.toEqual(x);
+    const a = Actor.create(model, SAMPLED);
+    a.prefill(PROMPT);
+    a.generate(5);
+    a.reset();
+    expect(a.position).toBe(0);
+    a.prefill(PROMPT);
+    expect(a.generate(24).tokens).toEqual(x);
+  });
+
+  test('top_k=1, tiny top_p and min_p=1 are all greedy at any temperature', () => {
+    const greedy = run({ nCtx: 128 }, 16);
+    expect(run({ ...SAMPLED, topK: 1 }, 16)).toEqual(greedy);
+    expect(run({ ...SAMPLED, topP: 1e-6 }, 16)).toEqual(greedy);
+    expect(run({ ...SAMPLED, minP: 1 }, 16)).toEqual(greedy);
+    expect(run({ ...SAMPLED, temperature: 1e-3 }, 16)).toEqual(greedy);
+  });
+
+  test('top_k, top_p and min_p keep each draw inside their candidate sets', () => {
+    const check = (opts: ActorOptions, allowed: (l: Float32Array) => Set<number>) => {
+      const a = Actor.create(model, { ...SAMPLED, temperature: 3, ...opts });
+      a.prefill(PROMPT);
+      const seen = new Set<number>();
+      for (let i = 0; i < 40; i++) {
+        const ok = allowed(a.logits());
+        const t = a.step();
+        expect(ok.has(t)).toBe(true);
+        seen.add(t);
+      }
+      return seen;
+    };
+    const order = (l: Float32Array) => Array.from(l.keys()).sort((i, j) => l[j] - l[i] || i - j);
+    const probs = (l: Float32Array, T: number) => {
+      const m = Math.max(...l), e = Array.from(l, (v) => Math.exp((v - m) / T)), s = e.reduce((p, q) => p + q);
+      return e.map((v) => v / s);
+    };
+    expect(check({ topK: 3 }, (l) => new Set(order(l).slice(0, 3))).size).toBeGreaterThan(1);
+    check({ topP: 0.5 }, (l) => {
+      const p = probs(l, 3), o = order(l), keep = new Set<number>();
+      let cum = 0;
+      for (const i of o) { keep.add(i); cum += p[i]; if (cum >= 0.5 + 1e-4) break; }
+      return keep;
+    });
+    check({ minP: 0.5 }, (l) => {
+      const p = probs(l, 3), top = Math.max(...p);
+      return new Set(Array.from(l.keys()).filter((i) => p[i] >= 0.5 * top * (1 - 1e-4)));
+    });
+  });
+
+  test('a huge repetition, presence or frequency penalty avoids repeats within the window', () => {
+    const greedy = run({ nCtx: 128 }, 30);
+    expect(new Set(greedy).size).toBeLessThan(greedy.length); // the unpenalised model repeats
+    for (const p of [{ repeatPenalty: 1e6 }, { presencePenalty: 1e6 }, { frequencyPenalty: 1e6 }]) {
+      const out = run({ nCtx: 128, ...p, penaltyLastN: -1 }, 30);
+      const all = [...PROMPT, ...out];
+      expect(new Set(all).size, JSON.stringify(p)).toBe(all.length);
+    }
+    // a window of 4 tokens: repeats allowed, but never within the last 4
+    const out = run({ nCtx: 128, presencePenalty: 1e6, penaltyLastN: 4 }, 30);
+    const all = [...PROMPT, ...out];
+    for (let i = PROMPT.length; i < all.length; i++) expect(all.slice(i - 4, i)).not.toContain(all[i]);
+  });
+});
+
+describe('actor lifecycle', () => {
+  test('a raised cancel flag fails the next forward with CAIRN_E_CANCELLED and leaves the actor usable', () => {
+    const want = run(SAMPLED, 12);
+    const a = Actor.create(model, SAMPLED);
+    a.cancel();
+    expect(() => a.prefill(PROMPT)).toThrow(expect.objectContaining({ code: 'CAIRN_E_CANCELLED' }));
+    expect(a.position).toBe(0);
+    expect(a.cancelFlag[0]).toBe(0);
+    a.prefill(PROMPT);
+    const got = a.generate(4).tokens;
+    a.cancel();
+    const err = (() => { try { a.step(); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe('CAIRN_E_CANCELLED');
+    expect(a.position).toBe(PROMPT.length + 4);
+    a.cancel();
+    expect(a.generate(8)).toEqual({ tokens: [], reason: 'cancelled' });
+    got.push(...a.generate(8).tokens); // the interrupted token is retried, not resampled
+    expect(got).toEqual(want);
+  });
+
+  test('fork continues identically to the original; the two are then independent', () => {
+    const a = Actor.create(model, SAMPLED);
+    a.prefill(PROMPT);
+    a.generate(6);
+    const f = a.fork();
+    expect(f.memory).not.toBe(a.memory);
+    expect(Array.from(f.tokens())).toEqual(Array.from(a.tokens()));
+    expect(f.kv('k', 1)).toEqual(a.kv('k', 1));
+    const fromFork = f.generate(12).tokens;
+    expect(a.generate(12).tokens).toEqual(fromFork);
+    f.reset();
+    expect(f.position).toBe(0);
+    expect(a.position).toBe(PROMPT.length + 18);
+  });
+
+  test('two actors on one model are isolated (interleaved steps equal solo runs)', () => {
+    const soloA = run(SAMPLED, 16), soloB = run({ ...SAMPLED, seed: 7 }, 16, [2, 9, 11]);
+    const a = Actor.create(model, SAMPLED), b = Actor.create(model, { ...SAMPLED, seed: 7 });
+    a.prefill(PROMPT);
+    b.prefill([2, 9, 11]);
+    const ta: number[] = [], tb: number[] = [];
+    for (let i = 0; i < 16; i++) { ta.push(a.step()); tb.push(b.step()); }
+    expect(ta).toEqual(soloA);
+    expect(tb).toEqual(soloB);
+  });
+
+  test('adopt (snapshot restore path): tokens and K/V rows written into a new actor resume it', () => {
+    const a = Actor.create(model, { nCtx: 64 });
+    a.prefill(PROMPT);
+    a.generate(4);
+    const n = a.position, b = Actor.create(model, { nCtx: 64 });
+    new Int32Array(b.bytes().buffer, b.header().tokensOff, n).set(a.tokens());
+    for (let l = 0; l < 3; l++) for (const kind of ['k', 'v'] as const) b.kv(kind, l, n).set(a.kv(kind, l));
+    b.adopt(n);
+    expect(b.position).toBe(n);
+    expect(argmax(b.logits())).toBe(argmax(a.logits()));
+    expect(b.generate(8).tokens).toEqual(a.generate(8).tokens);
+  });
+});

@@ -1,0 +1,286 @@
+// actor-host.ts — hosts conversation actors (build/actor/actor.wasm, from electron/actor/).
+// Each Actor owns one WebAssembly.Memory holding the whole conversation state:
+//   header | token ids | sampler params | RNG | stop tokens | scratch | logits | K | V
+// The actor (AssemblyScript) lays out its own regions and records every offset in the header;
+// the engine's regions are planned by Model.planLayout after them. The actor calls the import
+// `forward`, which hands the engine this memory's backing store (no copy) plus the layout.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Model } from './model.js';
+import { EngineError, native, type StateLayoutT } from './native.js';
+
+const PAGE = 65536;
+const KV_F16 = 1; // ggml type id of the engine's KV cache elements
+
+/** Sampler settings (llama.cpp semantics). Defaults: greedy, no penalties, seed 0. */
+export interface SamplerParams {
+  temperature?: number;      // <= 0: greedy (argmax)
+  topK?: number;             // <= 0: off
+  topP?: number;             // >= 1: off
+  minP?: number;             // <= 0: off
+  repeatPenalty?: number;    // 1: off
+  presencePenalty?: number;  // 0: off
+  frequencyPenalty?: number; // 0: off
+  penaltyLastN?: number;     // penalty window in tokens (default 64; -1: whole history; 0: off)
+  seed?: number;             // integer in [0, 2^53)
+}
+
+export interface ActorOptions extends SamplerParams {
+  nCtx: number;
+  stopTokens?: number[];
+}
+
+/** The actor's memory layout as recorded in its header (byte offsets into `memory`). */
+export interface ActorHeader {
+  magic: number; version: number; headerSize: number;
+  nCtx: number; nVocab: number; nLayer: number; nHeadKv: number; headDim: number; kvType: number;
+  nPast: number; state: number; nStop: number; lastToken: number;
+  tokensOff: number; tokensSize: number; paramsOff: number; paramsSize: number; rngOff: number; rngSize: number;
+  stopOff: number; stopSize: number; scratchOff: number; scratchSize: number; actorEnd: number;
+  logitsOff: number; logitsSize: number; kOff: number; vOff: number; kvLayerSize: number; end: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'context' | 'cancelled' | 'callback';
+
+/** A failure of the actor itself (engine failures are EngineError). */
+export class ActorError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'ActorError';
+  }
+}
+
+const ACTOR_CODES: Record<number, string> = {
+  100: 'ACTOR_E_CONTEXT_FULL', 101: 'ACTOR_E_TOKEN', 102: 'ACTOR_E_NO_LOGITS', 103: 'ACTOR_E_LAYOUT', 104: 'ACTOR_E_ARG',
+};
+
+interface ActorExports {
+  init(nCtx: number, nVocab: number, nLayer: number, nHeadKv: number, headDim: number): number;
+  setEngineLayout(logitsOff: number, kOff: number, vOff: number, kvType: number, kvLayerSize: number, end: number): number;
+  setSampler(t: number, k: number, p: number, minP: number, rep: number, pres: number, freq: number, lastN: number): void;
+  setSeed(lo: number, hi: number): void;
+  clearStops(): void;
+  addStop(token: number): number;
+  isStop(token: number): number;
+  prefill(n: number): number;
+  step(): number;
+  adopt(n: number): number;
+  reset(): void;
+  nPast(): number;
+  [global: string]: unknown;
+}
+
+function findWasm(): string {
+  const fromEnv = process.env.CAIRN_ACTOR_WASM;
+  if (fromEnv) return fromEnv;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, 'build', 'actor', 'actor.wasm');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  throw new ActorError('ACTOR_E_IO', 'build/actor/actor.wasm not found: run "node scripts/build-actor.mjs"');
+}
+
+let compiled: WebAssembly.Module | undefined;
+/** The compiled actor module (compiled once per process, instantiated per conversation). */
+export function actorModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(findWasm()));
+  return compiled;
+}
+
+export class Actor {
+  /** Raise (Atomics.store(flag, 0, 1), from any thread) to cancel the running forward pass;
+   *  the engine reads it between layers. Cleared when the cancelled call returns. */
+  readonly cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly x: ActorExports;
+  private view: Uint8Array;
+  private lastError = '';
+  private readonly h: Record<string, number> = {};
+
+  private constructor(readonly model: Model, readonly memory: WebAssembly.Memory, readonly layout: StateLayoutT) {
+    const inst = new WebAssembly.Instance(actorModule(), {
+      env: { memory, forward: (n: number, pos: number, all: number) => this.hostForward(n, pos, all) },
+    });
+    this.x = inst.exports as unknown as ActorExports;
+    for (const [name, v] of Object.entries(inst.exports)) if (v instanceof WebAssembly.Global) this.h[name] = v.value as number;
+    this.view = new Uint8Array(memory.buffer);
+  }
+
+  /** A new conversation: memory sized for the layout, sampler and stop tokens set. */
+  static create(model: Model, opts: ActorOptions): Actor {
+    const { nVocab, nLayer, nHeadKv, headDim } = model.info;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const actor = new Actor(model, memory, {} as StateLayoutT);
+    const start = actor.x.init(opts.nCtx, nVocab, nLayer, nHeadKv, headDim) >>> 0;
+    if (start === 0) throw new ActorError('ACTOR_E_ARG', `bad actor dimensions (nCtx ${opts.nCtx})`);
+    const { layout, end } = model.planLayout(opts.nCtx, 1, start);
+    if (end > 2 ** 32 - PAGE) throw new ActorError('ACTOR_E_LAYOUT', `nCtx ${opts.nCtx} needs ${end} bytes: more than a wasm32 memory holds`);
+    if (layout.kv_type !== KV_F16) throw new ActorError('ACTOR_E_LAYOUT', `unsupported KV type ${layout.kv_type}`);
+    // Growing before any view exists only reserves pages; they are committed when first written.
+    memory.grow(Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE);
+    Object.assign(actor.layout, layout, { size: memory.buffer.byteLength });
+    actor.call(actor.x.setEngineLayout(Number(layout.logits_off), Number(layout.k_off), Number(layout.v_off),
+      layout.kv_type, opts.nCtx * nHeadKv * headDim * 2, end));
+    actor.setSampler(opts);
+    actor.setStopTokens(opts.stopTokens ?? []);
+    return actor;
+  }
+
+  /** Positions in the KV cache (tokens consumed). */
+  get position(): number { return this.x.nPast(); }
+  get nCtx(): number { return this.field('H_N_CTX'); }
+
+  /** Updates the sampler; a given seed reseeds the RNG (omitted fields keep their values). */
+  setSampler(p: SamplerParams): void {
+    const f = (name: string) => this.field('H_PARAMS_OFF') + this.h[name];
+    const dv = new DataView(this.bytes().buffer);
+    const cur = (name: string, float: boolean) => (float ? dv.getFloat32(f(name), true) : dv.getInt32(f(name), true));
+    this.x.setSampler(p.temperature ?? cur('P_TEMPERATURE', true), p.topK ?? cur('P_TOP_K', false), p.topP ?? cur('P_TOP_P', true),
+      p.minP ?? cur('P_MIN_P', true), p.repeatPenalty ?? cur('P_REPEAT', true), p.presencePenalty ?? cur('P_PRESENCE', true),
+      p.frequencyPenalty ?? cur('P_FREQUENCY', true), p.penaltyLastN ?? cur('P_LAST_N', false));
+    if (p.seed !== undefined) {
+      if (!Number.isSafeInteger(p.seed) || p.seed < 0) throw new ActorError('ACTOR_E_ARG', `seed must be an integer in [0, 2^53): ${p.seed}`);
+      this.x.setSeed(p.seed % 2 ** 32, Math.floor(p.seed / 2 ** 32));
+    }
+  }
+
+  setStopTokens(tokens: number[]): void {
+    this.x.clearStops();
+    for (const t of tokens) this.call(this.x.addStop(t));
+  }
+
+  isStop(token: number): boolean { return this.x.isStop(token) === 1; }
+
+  /** Appends tokens to the history and runs them through the model (one batched forward). */
+  prefill(tokens: ArrayLike<number>): void {
+    const pos = this.position;
+    if (tokens.length > this.nCtx - pos) {
+      throw new ActorError('ACTOR_E_CONTEXT_FULL', `context full: ${pos} + ${tokens.length} tokens > nCtx ${this.nCtx}`);
+    }
+    new Int32Array(this.bytes().buffer, this.field('H_TOKENS_OFF') + pos * 4, tokens.length).set(tokens);
+    this.call(this.x.prefill(tokens.length));
+  }
+
+  /** Samples the next token, appends it and runs forward for it; returns its id. */
+  step(): number { return this.call(this.x.step()); }
+
+  /** Steps until a stop token (included in the result and the history), `max` tokens, a full
+   *  context, a cancel, or onToken returning false. */
+  generate(max: number, onToken?: (token: number) => boolean | void): { tokens: number[]; reason: FinishReason } {
+    const tokens: number[] = [];
+    while (tokens.length < max) {
+      let t: number;
+      try { t = this.step(); } catch (e) {
+        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') return { tokens, reason: 'context' };
+        if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') return { tokens, reason: 'cancelled' };
+        throw e;
+      }
+      tokens.push(t);
+      if (this.isStop(t)) return { tokens, reason: 'stop' };
+      if (onToken?.(t) === false) return { tokens, reason: 'callback' };
+    }
+    return { tokens, reason: 'length' };
+  }
+
+  /** Raises the cancel flag: the running or next forward pass fails with CAIRN_E_CANCELLED. */
+  cancel(): void { Atomics.store(this.cancelFlag, 0, 1); }
+
+  /** Forgets the conversation (positions, logits) and reseeds the RNG from the seed. */
+  reset(): void {
+    this.x.reset();
+    Atomics.store(this.cancelFlag, 0, 0);
+  }
+
+  /** Snapshot restore: after tokens [0, n) and K/V rows [0, n) were written into the views,
+   *  recomputes the logits of the last position. */
+  adopt(n: number): void { this.call(this.x.adopt(n)); }
+
+  /** A new actor continuing from this one's state (an explicit user action: copies the header,
+   *  the actor's regions, logits and the K/V rows in use; nothing else is touched). */
+  fork(): Actor {
+    const memory = new WebAssembly.Memory({ initial: this.memory.buffer.byteLength / PAGE });
+    const dst = new Uint8Array(memory.buffer), src = this.bytes();
+    const h = this.header();
+    const copy = (off: number, len: number) => dst.set(src.subarray(off, off + len), off);
+    copy(0, h.actorEnd);
+    copy(h.logitsOff, h.logitsSize);
+    const used = h.nPast * (h.kvLayerSize / h.nCtx);
+    for (let l = 0; l < h.nLayer; l++) {
+      copy(h.kOff + l * h.kvLayerSize, used);
+      copy(h.vOff + l * h.kvLayerSize, used);
+    }
+    return new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
+  }
+
+  // ---- zero-copy views (valid until the memory grows; an actor's memory never grows after create)
+
+  /** The whole actor memory (what the engine receives as base). */
+  bytes(): Uint8Array {
+    if (this.view.buffer !== this.memory.buffer) {
+      this.view = new Uint8Array(this.memory.buffer);
+      this.layout.size = this.view.byteLength;
+    }
+    return this.view;
+  }
+
+  /** Token ids of positions [0, position). */
+  tokens(): Int32Array { return new Int32Array(this.bytes().buffer, this.field('H_TOKENS_OFF'), this.position); }
+
+  /** Logits row 0: the prediction for the next position (sampling overwrites it in place). */
+  logits(): Float32Array { return new Float32Array(this.bytes().buffer, this.field('H_LOGITS_OFF'), this.model.info.nVocab); }
+
+  /** f16 bits of K (or V) rows [0, n) of a layer: [n][nHeadKv * headDim]. */
+  kv(kind: 'k' | 'v', layer: number, n = this.position): Uint16Array {
+    const h = this.header();
+    if (layer < 0 || layer >= h.nLayer || n < 0 || n > h.nCtx) throw new ActorError('ACTOR_E_ARG', `kv(${kind}, ${layer}, ${n}) out of range`);
+    const off = (kind === 'k' ? h.kOff : h.vOff) + layer * h.kvLayerSize;
+    return new Uint16Array(this.bytes().buffer, off, n * h.nHeadKv * h.headDim);
+  }
+
+  /** The header: the memory layout and the actor's counters. */
+  header(): ActorHeader {
+    const g = (n: string) => this.field(n);
+    return {
+      magic: g('H_MAGIC'), version: g('H_VERSION'), headerSize: g('H_HEADER_SIZE'), nCtx: g('H_N_CTX'), nVocab: g('H_N_VOCAB'),
+      nLayer: g('H_N_LAYER'), nHeadKv: g('H_N_HEAD_KV'), headDim: g('H_HEAD_DIM'), kvType: g('H_KV_TYPE'), nPast: g('H_N_PAST'),
+      state: g('H_STATE'), nStop: g('H_N_STOP'), lastToken: g('H_LAST_TOKEN') | 0, tokensOff: g('H_TOKENS_OFF'), tokensSize: g('H_TOKENS_SIZE'),
+      paramsOff: g('H_PARAMS_OFF'), paramsSize: g('H_PARAMS_SIZE'), rngOff: g('H_RNG_OFF'), rngSize: g('H_RNG_SIZE'),
+      stopOff: g('H_STOP_OFF'), stopSize: g('H_STOP_SIZE'), scratchOff: g('H_SCRATCH_OFF'), scratchSize: g('H_SCRATCH_SIZE'),
+      actorEnd: g('H_ACTOR_END'), logitsOff: g('H_LOGITS_OFF'), logitsSize: g('H_LOGITS_SIZE'), kOff: g('H_K_OFF'),
+      vOff: g('H_V_OFF'), kvLayerSize: g('H_KV_LAYER_SIZE'), end: g('H_END'),
+    };
+  }
+
+  /** Byte offsets the module exports (H_*, P_*, E_*, ...), for snapshot code. */
+  get constants(): Readonly<Record<string, number>> { return this.h; }
+
+  // ---- internals
+
+  private field(name: string): number {
+    const off = this.h[name];
+    if (off === undefined) throw new Error(`actor.wasm lacks ${name}`);
+    return new DataView(this.bytes().buffer).getUint32(off, true);
+  }
+
+  /** The `forward` import: tokens are read in place from the actor's token array. */
+  private hostForward(n: number, pos: number, all: number): number {
+    const base = this.bytes();
+    const toks = new Int32Array(base.buffer, this.field('H_TOKENS_OFF') + pos * 4, n);
+    const st = native().forward(this.model.nativeHandle, base, this.layout, toks, n, pos, all ? 1 : 0, this.cancelFlag) as number;
+    if (st !== 0) this.lastError = (native().last_error() as string) || '';
+    return st;
+  }
+
+  /** Maps a negative export result to a thrown error; returns non-negative results. */
+  private call(r: number): number {
+    if (r >= 0) return r;
+    const code = -r;
+    const actorCode = ACTOR_CODES[code];
+    if (actorCode) throw new ActorError(actorCode, `${actorCode} (position ${this.position}, nCtx ${this.nCtx})`);
+    const name = native().status_name(code) as string;
+    if (name === 'CAIRN_E_CANCELLED') Atomics.store(this.cancelFlag, 0, 0);
+    throw new EngineError(name, `forward: ${this.lastError || name}`, code);
+  }
+}
