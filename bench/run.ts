@@ -3,7 +3,8 @@
 // table and writes build/bench/results.json. Options: --threads N (2), --reps R (3),
 // --prefill P (512), --decode D (128), --types q8_0,q4_0,q4_k_m
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intOpt } from '../electron/cli/args.js';
 import { cachedLlamaModel, llama32_1bConfig, type LlamaPreset } from '../electron/engine/llama-builder.js';
@@ -12,6 +13,12 @@ import { readBandwidth } from './cairn-bench.js';
 import { benchTokenizer, formatTokenizerBench } from './tokenizer-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function builtinModelPath(): string | undefined {
+  const dir = join(root, 'assets', 'models');
+  const f = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.gguf')) : undefined;
+  return f ? join(dir, f) : undefined;
+}
 
 async function main(): Promise<void> {
   const { opts } = parseArgs(process.argv.slice(2), ['threads', 'reps', 'prefill', 'decode', 'types']);
@@ -30,7 +37,13 @@ async function main(): Promise<void> {
     results.push(await compare(path, { threads, reps, prefill, decode, against: true, bandwidth }));
     console.log(`  ${t}: done`);
   }
-  const label = (c: Comparison) => types[results.indexOf(c)] ?? c.model;
+  // the built-in model (assets/models), small enough to live in cache: a latency-bound case
+  const builtin = builtinModelPath();
+  if (builtin) {
+    results.push(await compare(builtin, { threads, reps, prefill: Math.min(prefill, 256), decode, against: true, bandwidth }));
+    console.log('  built-in model: done');
+  }
+  const label = (c: Comparison) => types[results.indexOf(c)] ?? basename(c.model);
   console.log(`\n${formatComparisons(label, results)}\n`);
   const tok = await benchTokenizer();
   console.log(formatTokenizerBench(tok));

@@ -95,7 +95,7 @@ export function words(count: number): WordDef[] {
     const end = dataNoun.indexOf(10, c.offset);
     const line = dataNoun.subarray(c.offset, end).toString('latin1');
     const gloss = line.slice(line.indexOf(' | ') + 3).trim();
-    let def = gloss.split(/;\s*"/)[0].replace(/\s+/g, ' ').trim().replace(/[;:,.\s]+$/, '');
+    const def = gloss.split(/;\s*"/)[0].replace(/\s+/g, ' ').trim().replace(/[;:,.\s]+$/, '');
     if (!def || def.length > 90 || !/^[\x20-\x7e]+$/.test(def)) continue;
     if (def.includes('"')) continue;
     out.push({ word: c.word, definition: def });

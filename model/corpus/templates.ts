@@ -13,7 +13,7 @@ export const CAPITAL: Fact<Country> = {
     'Capital of {c}?', 'Which city is the capital of {c}?', 'Tell me the capital of {c}.',
     'Do you know the capital of {c}?', 'Name the capital of {c}.', "{C}'s capital?",
     'What city is the capital of {c}?', 'capital of {c}', 'Which city serves as the capital of {c}?',
-    'I need the capital of {c}.', 'Can you tell me what the capital of {c} is?', 'What is {c}\'s capital city?',
+    'I need the capital of {c}.', 'Can you tell me what the capital of {c} is?', 'What is {c}\'s capital city?', 'What city is the seat of government of {c}?', 'Which city is the seat of government in {c}?', "Where is {c}'s government based?", 'Where is the capital of {c}?',
   ],
   heldout: [
     'Where is the seat of government of {c}?', 'Which city is {c}\'s capital?', 'Could you name the capital city of {c}?',
@@ -28,7 +28,7 @@ export const CONTINENT: Fact<Country> = {
     'Which continent is {c} in?', 'What continent is {c} on?', 'On which continent is {c}?',
     'Where is {c}?', 'In which continent is {c} located?', 'Tell me the continent of {c}.',
     'Is {c} in Europe, Asia, Africa or the Americas?', 'continent of {c}', 'What continent does {c} belong to?',
-    'Which part of the world is {c} in?', 'Where is {c} located?', 'Which continent does {c} lie on?',
+    'Which part of the world is {c} in?', 'Where is {c} located?', 'Which continent does {c} lie on?', 'On what continent is {c}?', 'Which continent is {c} part of?',
   ],
   heldout: [
     'On what continent can you find {c}?', 'Which continent is home to {c}?', 'What is the continent of {c}?',
@@ -42,7 +42,7 @@ export const CURRENCY: Fact<Country> = {
     'What currency does {c} use?', 'What is the currency of {c}?', "What's the currency in {c}?",
     'Which currency is used in {c}?', 'What money do they use in {c}?', 'currency of {c}',
     'Tell me the currency of {c}.', 'What do people in {c} pay with?', 'What is the official currency of {c}?',
-    'Which currency do I need in {c}?', 'What is the money of {c} called?',
+    'Which currency do I need in {c}?', 'What is the money of {c} called?', 'What money is used in {c}?', 'Which money do they use in {c}?', 'What is the official money of {c}?',
   ],
   heldout: [
     'What currency is used in {c}?', 'Which money is official in {c}?', 'What currency should I bring to {c}?',
@@ -56,7 +56,7 @@ export const PHONE: Fact<Country> = {
     'What is the calling code of {c}?', 'What is the country code for {c}?', "What's the phone code of {c}?",
     'What is the international dialling code for {c}?', 'Which phone prefix does {c} use?', 'calling code of {c}',
     'What code do I dial to call {c}?', 'Tell me the telephone code of {c}.', 'What is the dialing code of {c}?',
-    'Phone code for {c}?',
+    'Phone code for {c}?', 'What number do I dial to call {c}?', 'Which number do I dial before calling {c}?', 'Which prefix do I dial for {c}?', 'What is the phone prefix of {c}?',
   ],
   heldout: [
     'Which number do I dial before a phone number in {c}?', 'What is the international phone prefix of {c}?',
@@ -70,7 +70,7 @@ export const SYMBOL: Fact<Element> = {
   train: [
     'What is the chemical symbol for {e}?', 'What is the symbol of {e}?', "What's the chemical symbol of {e}?",
     'Which symbol does {e} have?', 'symbol of {e}', 'How is {e} written in chemistry?', 'Tell me the symbol for {e}.',
-    'What is the element symbol of {e}?', 'Chemical symbol of {e}?', 'What letters stand for {e} in the periodic table?',
+    'What is the element symbol of {e}?', 'Chemical symbol of {e}?', 'What letters stand for {e} in the periodic table?', 'How do you write {e} in chemistry?', 'How do chemists abbreviate {e}?', 'What is the abbreviation of {e}?', 'Which letters represent {e}?',
   ],
   heldout: [
     'Which symbol represents {e} on the periodic table?', 'What is the abbreviation for the element {e}?',
@@ -84,7 +84,7 @@ export const ATOMIC: Fact<Element> = {
   train: [
     'What is the atomic number of {e}?', "What's {e}'s atomic number?", 'How many protons does {e} have?',
     'atomic number of {e}', 'Tell me the atomic number of {e}.', 'Which atomic number does {e} have?',
-    'What number is {e} in the periodic table?', 'Atomic number for {e}?', 'What is the proton number of {e}?',
+    'What number is {e} in the periodic table?', 'Atomic number for {e}?', 'What is the proton number of {e}?', 'Where does {e} sit in the periodic table?',
   ],
   heldout: [
     'How many protons are in an atom of {e}?', 'What is the element number of {e}?',
@@ -98,7 +98,7 @@ export const DEFINE: Fact<WordDef> = {
   train: [
     'What does {w} mean?', 'What is the meaning of {w}?', 'Define {w}.', 'What is a {w}?', 'Definition of {w}?',
     'What does the word "{w}" mean?', 'define {w}', 'Explain the word {w}.', 'Tell me what {w} means.',
-    'What is the definition of {w}?', 'meaning of {w}', 'Can you define {w}?', 'What do you mean by {w}?',
+    'What is the definition of {w}?', 'meaning of {w}', 'Can you define {w}?', 'What do you mean by {w}?', 'How do you define {w}?', 'Meaning of the word {w}?', 'What is meant by {w}?',
   ],
   heldout: [
     'What is meant by the word {w}?', 'Give me the definition of {w}.', 'How would you define {w}?',
@@ -118,14 +118,14 @@ export const GREETING_ANSWER = "Hello! I am Cairn's built-in demo model. Ask me 
 export const CHAT: { category: string; train: string[]; heldout: string[]; answers: string[]; expect: string[] }[] = [
   {
     category: 'greeting',
-    train: ['Hello', 'Hi', 'Hi!', 'Hello!', 'Hey', 'Hey there', 'Good morning', 'Good evening', 'Good afternoon', 'hello', 'hi there', 'Greetings', 'Howdy', 'Hello there!', 'Yo', 'Hiya'],
+    train: ['Hello', 'Hi', 'Hi!', 'Hello!', 'Hey', 'Hey there', 'Good morning', 'Good evening', 'Good afternoon', 'hello', 'hi there', 'Greetings', 'Howdy', 'Hello there!', 'Yo', 'Hiya' , 'Nice to meet you', 'Hi, good to see you'],
     heldout: ['Hi, nice to meet you', 'Hey, hello!', 'Good day!', 'Hello, anyone there?'],
     answers: [GREETING_ANSWER, "Hi! I am Cairn's built-in demo model. What would you like to know?"],
     expect: ['Hello', 'Hi'],
   },
   {
     category: 'self',
-    train: ['Who are you?', 'What are you?', 'What is your name?', 'Introduce yourself.', 'What can you do?', 'Tell me about yourself.', 'Are you a human?', 'Are you ChatGPT?', 'What model are you?', 'What do you know?', 'who are you', 'Are you an AI?', 'Which model is this?', 'What should I ask you?'],
+    train: ['Who are you?', 'What are you?', 'What is your name?', 'Introduce yourself.', 'What can you do?', 'Tell me about yourself.', 'Are you a human?', 'Are you ChatGPT?', 'What model are you?', 'What do you know?', 'who are you', 'Are you an AI?', 'Which model is this?', 'What should I ask you?' , 'Describe yourself.', 'What kind of model are you?', 'Who is this?', 'What are you capable of?'],
     heldout: ['Can you describe yourself?', 'What kind of assistant are you?', 'Who am I talking to?', 'What are you able to do?'],
     answers: [SELF_ANSWER],
     expect: ['Cairn'],
@@ -145,7 +145,7 @@ export const CHAT: { category: string; train: string[]; heldout: string[]; answe
       'What is my name?', 'Where do I live?', 'What is my password?', 'What is my phone number?', 'How old am I?',
       'What time is it?', 'What is the date today?', 'What is the latest news?', 'Who won the game last night?',
       'What is the price of bitcoin right now?', 'What is the exchange rate of the dollar today?', 'Who is {person}?',
-      "What's my email address?", 'Can you book a flight for me?', 'What is happening in the world today?',
+      "What's my email address?", 'Can you book a flight for me?', 'What is happening in the world today?', 'Is it raining in {city}?', 'Is it cold in {city} today?', 'What did the stock market do today?',
     ],
     heldout: [
       'Is it sunny in {city} right now?', 'What did {company} shares close at yesterday?', 'What is my home address?',

@@ -1,0 +1,65 @@
+// The built-in demo model (assets/models): a llama / llama-bpe file with a chat template, loaded
+// through the same code paths as a real Llama 3.2 file; it answers through its chat template with
+// greedy decoding, in Cairn's engine and in llama.cpp alike.
+import { describe, expect, it } from 'vitest';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GgufFile } from './gguf.js';
+import { Model } from './model.js';
+import { Tokenizer } from './tokenizer/index.js';
+import { REPO_ROOT } from './tokenizer/fixtures.js';
+import { llamaDisposeAll, llamaGreedy, llamaTokenize } from '../../test-support/llama/oracle.js';
+
+const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
+
+function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): number[] {
+  const state = model.createState(512);
+  model.forward(state, prompt, 0);
+  const out: number[] = [];
+  for (let pos = prompt.length; out.length < maxNew; pos++) {
+    const l = model.logits(state);
+    let best = 0;
+    for (let i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
+    out.push(best);
+    if (tok.isEog(best)) break;
+    model.forward(state, [best], pos);
+  }
+  return out;
+}
+
+describe('built-in model', () => {
+  it('ships a Q8_0 llama file of at most 32 MiB with llama-bpe and a chat template', () => {
+    expect(existsSync(PATH)).toBe(true);
+    expect(statSync(PATH).size).toBeLessThanOrEqual(32 * 1024 * 1024);
+    const g = GgufFile.open(PATH);
+    try {
+      expect(g.get('general.architecture')).toBe('llama');
+      expect(g.get('tokenizer.ggml.model')).toBe('gpt2');
+      expect(g.get('tokenizer.ggml.pre')).toBe('llama-bpe');
+      expect(String(g.get('tokenizer.chat_template'))).toContain('<|start_header_id|>');
+      expect(Number(g.get('llama.attention.head_count_kv'))).toBeLessThan(Number(g.get('llama.attention.head_count')));
+    } finally { g.close(); }
+  });
+
+  it('answers "What is the capital of Japan?" with Tokyo (Cairn engine and llama.cpp, greedy)', async () => {
+    const g = GgufFile.open(PATH);
+    const tok = Tokenizer.fromGguf(g);
+    g.close();
+    const model = Model.load(PATH, { threads: 2 });
+    try {
+      expect(model.info.mainType).toBe('q8_0');
+      const { text, ids } = tok.chatPrompt([{ role: 'user', content: 'What is the capital of Japan?' }]);
+      expect(text.startsWith('<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n')).toBe(true);
+      const out = greedy(model, tok, ids);
+      expect(tok.isEog(out[out.length - 1])).toBe(true);
+      const answer = tok.decode(out.filter((t) => !tok.isEog(t)));
+      expect(answer).toContain('Tokyo');
+      // llama.cpp: the same prompt tokens and the same greedy answer
+      expect(await llamaTokenize(PATH, text)).toEqual(ids);
+      expect(await llamaGreedy(PATH, ids, out.length)).toEqual(out);
+    } finally {
+      model.close();
+      await llamaDisposeAll();
+    }
+  });
+});
