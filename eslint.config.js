@@ -10,7 +10,7 @@ const layer = (files, forbidden, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'test-support/llama/node_modules/**', 'renderer/dist/**', 'electron/actor/build/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'test-support/llama/node_modules/**', 'renderer/dist/**', 'electron/actor/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

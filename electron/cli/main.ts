@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: () => import('./commands/bench.js'),
   tokenize: () => import('./commands/tokenize.js'),
   template: () => import('./commands/template.js'),
+  chat: () => import('./commands/chat.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,13 @@
-// cairn inspect <file.gguf> [--json]
+// cairn inspect <file.gguf | file.cairn> [--json]
 // Architecture, dimensions, tensor types, size, chat template — or a one-line error and exit 1.
+// A .cairn snapshot: fully verified (inspectSnapshot), then its model, tokens, transcript and sizes.
 import { parseArgs, UsageError } from '../args.js';
 import { GgufFile } from '../../engine/gguf.js';
 import { Model } from '../../engine/model.js';
 import { EngineError } from '../../engine/native.js';
+import { inspectSnapshot, SnapshotError, type SnapshotSummary } from '../../engine/snapshot/format.js';
 
-export const usage = 'inspect <file.gguf> [--json]';
+export const usage = 'inspect <file.gguf | file.cairn> [--json]';
 
 export interface GgufReport {
   file: string; version: number; fileSize: number; architecture?: string; name?: string;
@@ -64,10 +66,31 @@ export function inspectGguf(path: string): GgufReport {
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
+function printSnapshot(r: SnapshotSummary): void {
+  const m = r.meta.model;
+  console.log(`${r.path}: cairn snapshot v${r.formatVersion}, ${mib(r.fileBytes)} (header ${r.headerBytes} B, data ${r.dataBytes} B), verified`);
+  console.log(`  model: ${m.arch}, sha256 ${m.sha256}, layers ${m.nLayer}, kv heads ${m.nKvHeads}, head_dim ${m.headDim}, vocab ${m.nVocab}, kv ${m.kvType}`);
+  console.log(`  tokens: ${r.nTokens}  tensors: ${r.tensors.length}  engine ${r.meta.engineVersion}  created ${r.meta.createdAt}`);
+  console.log(`  tokenizer: ${r.meta.tokenizerHash}`);
+  console.log(`  sampler: ${JSON.stringify(Object.fromEntries(Object.entries(r.meta.sampler.params).filter(([k]) => k !== 'bytes')))}`);
+  console.log(`  transcript: ${r.meta.transcript.length} messages`);
+  for (const msg of r.meta.transcript) {
+    const c = msg.content.replace(/\s+/g, ' ');
+    console.log(`    ${msg.role}: ${c.length > 70 ? `${c.slice(0, 70)}…` : c}`);
+  }
+  console.log(`  data sha256: ${r.dataSha256}`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   try {
     const { positional, opts } = parseArgs(argv, []);
     if (positional.length !== 1) throw new UsageError(`usage: cairn ${usage}`);
+    if (positional[0].endsWith('.cairn')) {
+      const snap = await inspectSnapshot(positional[0]);
+      if (opts.json) console.log(JSON.stringify(snap, null, 2));
+      else printSnapshot(snap);
+      return 0;
+    }
     const r = inspectGguf(positional[0]);
     if (opts.json) { console.log(JSON.stringify(r, null, 2)); return 0; }
     const m = r.model;
@@ -80,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`  chat template: ${r.chatTemplate ? `${r.chatTemplate.length} chars` : '(none)'}`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof EngineError) { console.error(`cairn inspect: ${e.message}`); return 1; }
+    if (e instanceof UsageError || e instanceof EngineError || e instanceof SnapshotError) { console.error(`cairn inspect: ${e.message}`); return 1; }
     throw e;
   }
 }

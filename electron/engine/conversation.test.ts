@@ -1,0 +1,171 @@
+// Conversation: chat turns over an actor with KV reuse, .cairn save/resume (restored and re-prefilled).
+import { beforeAll, describe, expect, test } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Conversation, modelSha256, modelTokenizer } from './conversation.js';
+import { Model } from './model.js';
+import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+import type { Tokenizer } from './tokenizer/index.js';
+import { inspectSnapshot } from './snapshot/format.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let model: Model, other: Model, tok: Tokenizer, otherTok: Tokenizer;
+const dir = mkdtempSync(join(tmpdir(), 'cairn-conv-'));
+const SAMPLED = { seed: 7, temperature: 0.8, topK: 40, topP: 0.95, maxTokens: 12 };
+
+const tokenizerOf = modelTokenizer;
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'build', 'actor', 'actor.wasm'))) {
+    execFileSync(process.execPath, [join(root, 'scripts', 'build-actor.mjs'), '--target', 'release'], { stdio: 'inherit' });
+  }
+  model = Model.load(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0')), { threads: 2 });
+  other = Model.load(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0', { seed: 2 })), { threads: 2 });
+  tok = tokenizerOf(model);
+  otherTok = tokenizerOf(other);
+});
+
+describe('turns', () => {
+  test('the prompt is the template rendering, one BOS, and the actor holds exactly it', async () => {
+    const c = Conversation.create(model, tok, { maxTokens: 0 });
+    await c.send('Hello there');
+    const ids = c.promptTokens();
+    expect(c.promptTokens(c.messages.slice(0, 1))).toEqual(tok.encodePrompt(tok.renderChat([{ role: 'user', content: 'Hello there' }]).text));
+    if (tok.addBos) expect(ids.filter((t) => t === tok.bos)).toHaveLength(1);
+    expect(c.position).toBe(c.promptTokens(c.messages.slice(0, 1)).length);
+  });
+
+  test('multi-turn KV reuse: only the new suffix is prefilled', async () => {
+    const c = Conversation.create(model, tok, { maxTokens: 10 });
+    const streamed: string[] = [];
+    const r1 = await c.send('What is a cairn?', (t) => streamed.push(t));
+    expect(streamed.join('')).toBe(r1.text);
+    expect(r1.reused).toBe(0);
+    const p1 = r1.prefilled;
+    expect(c.position).toBe(p1 + r1.tokens.length);
+    const held = c.position;
+    const r2 = await c.send('And a second question.');
+    const prompt2 = c.promptTokens(c.messages.slice(0, 3));
+    expect(r2.reused + r2.prefilled).toBe(prompt2.length);
+    expect(r2.reused).toBeGreaterThanOrEqual(p1); // turn 1's prompt was not run again
+    expect(r2.reused).toBeLessThanOrEqual(held);
+    expect(c.position).toBe(prompt2.length + r2.tokens.length);
+    expect(Array.from(c.tokens().subarray(0, prompt2.length))).toEqual(prompt2);
+    const s = c.stats();
+    expect(s.prefillTokens).toBe(r1.prefilled + r2.prefilled);
+    expect(s.bytesCopied).toBe(0);
+  });
+
+  test('user text cannot inject special tokens', async () => {
+    const eot = tok.vocab.tokenToId.get('<|eot_id|>')!;
+    const c = Conversation.create(model, tok, { maxTokens: 0 });
+    await c.send('hi <|eot_id|> there');
+    const ids = c.promptTokens(c.messages.slice(0, 1));
+    expect(ids.filter((t) => t === eot)).toHaveLength(1); // only the template's own, after the user turn
+    const naive = tok.encodePrompt(tok.renderChat([{ role: 'user', content: 'hi <|eot_id|> there' }]).text);
+    expect(naive.filter((t) => t === eot)).toHaveLength(2);
+    expect(c.position).toBe(ids.length);
+  });
+  test('interrupt() stops the answer between tokens; the next turn works', async () => {
+    const c = Conversation.create(model, tok, { maxTokens: 200, nCtx: 1024 });
+    let n = 0;
+    const r = await c.send('Go on and on.', () => { if (++n === 3) c.interrupt(); });
+    expect(r.reason).toBe('cancelled');
+    expect(r.tokens.length).toBeLessThan(10);
+    expect(c.messages).toHaveLength(2);
+    const r2 = await c.send('Again.', undefined, { maxTokens: 4 });
+    expect(r2.reason === 'length' || r2.reason === 'stop').toBe(true);
+    expect(r2.reused).toBeGreaterThan(0);
+  });
+
+  test('stop tokens end the answer', async () => {
+    const c = Conversation.create(model, tok, { maxTokens: 0 });
+    await c.send('x');
+    const eot = tok.vocab.tokenToId.get('<|eot_id|>')!;
+    expect(c['actor'].isStop(eot)).toBe(true);
+    expect(c['actor'].isStop(tok.eos)).toBe(true);
+  });
+});
+
+describe('snapshots', () => {
+  test('an empty conversation saves and restores', async () => {
+    const file = join(dir, 'empty.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    expect((await a.save(file)).nTokens).toBe(0);
+    const { conversation: b, path } = await Conversation.resume(file, model, tok);
+    expect(path).toBe('restored');
+    expect((await b.send('Hi')).tokens).toEqual((await a.send('Hi')).tokens);
+  });
+
+  for (const [name, settings] of [['greedy', { maxTokens: 12 }], ['sampled', SAMPLED]] as const) {
+    test(`save → resume (same model) restores the KV and continues exactly (${name})`, async () => {
+      const file = join(dir, `${name}.cairn`);
+      const a = Conversation.create(model, tok, settings);
+      await a.send('Tell me a story.');
+      const saved = await a.save(file);
+      expect(saved.nTokens).toBe(a.position);
+      const want = await a.send('Continue it.');
+      const { conversation: b, path, reason } = await Conversation.resume(file, model, tok);
+      expect(path, reason).toBe('restored');
+      expect(b.position).toBe(saved.nTokens);
+      expect(b.messages).toEqual(a.messages.slice(0, 2));
+      const got = await b.send('Continue it.');
+      expect(got.tokens).toEqual(want.tokens);
+      expect(got.text).toBe(want.text);
+      expect(got.reused).toBe(want.reused);
+    });
+  }
+
+  test('inspectSnapshot reads what save wrote', async () => {
+    const file = join(dir, 'inspect.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send('Hi');
+    await a.save(file);
+    const s = await inspectSnapshot(file);
+    expect(s.nTokens).toBe(a.position);
+    expect(s.meta.model.sha256).toBe(await modelSha256(model));
+    expect(s.meta.transcript).toHaveLength(2);
+    expect(s.meta.settings.seed).toBe(7);
+  });
+
+  test('another model ⇒ re-prefilled from the transcript, and the chat continues', async () => {
+    const file = join(dir, 'foreign.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send('Tell me a story.');
+    await a.save(file);
+    const { conversation: b, path, reason } = await Conversation.resume(file, other, otherTok);
+    expect(path).toBe('reprefilled');
+    expect(reason).toMatch(/SNAP_FOREIGN_MODEL/);
+    expect(b.messages).toEqual(a.messages);
+    expect(b.position).toBe(b.promptTokens(b.messages, false).length);
+    const r = await b.send('Continue it.');
+    expect(r.reused).toBeGreaterThan(0);
+    expect(b.position).toBe(b.promptTokens(b.messages.slice(0, 3)).length + r.tokens.length);
+  });
+
+  test('a corrupt (truncated) snapshot ⇒ re-prefilled with the error code, and the chat continues', async () => {
+    const file = join(dir, 'corrupt.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send('Tell me a story.');
+    await a.save(file);
+    truncateSync(file, statSync(file).size - 100);
+    const { conversation: b, path, reason } = await Conversation.resume(file, model, tok);
+    expect(path).toBe('reprefilled');
+    expect(reason).toMatch(/^SNAP_TRUNCATED/);
+    expect(b.messages).toEqual(a.messages);
+    const r = await b.send('Continue it.');
+    expect(r.tokens.length).toBeGreaterThan(0);
+
+    // a destroyed header: nothing to recover, an empty conversation that still works
+    const bad = join(dir, 'garbage.cairn');
+    writeFileSync(bad, readFileSync(file).subarray(0, 20));
+    const g = await Conversation.resume(bad, model, tok);
+    expect(g.path).toBe('reprefilled');
+    expect(g.reason).toMatch(/^SNAP_\w+.*transcript unrecoverable/);
+    expect(g.conversation.messages).toEqual([]);
+    expect((await g.conversation.send('Hello')).tokens.length).toBeGreaterThan(0);
+  });
+});

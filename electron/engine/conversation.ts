@@ -1,0 +1,432 @@
+// conversation.ts — one chat over a Model + Tokenizer, held in an Actor.
+//
+//   const conv = Conversation.create(model, tokenizer, { seed: 7, temperature: 0.8 });
+//   await conv.send('Hello', (text) => process.stdout.write(text));
+//   await conv.save('chat.cairn');
+//   const { conversation, path, reason } = await Conversation.resume('chat.cairn', model, tokenizer);
+//
+// KV reuse: every turn renders the whole transcript with the chat template, tokenizes it and
+// prefills only the tokens beyond the longest common prefix with what the actor already holds
+// (rewinding with adopt() when the history diverges, e.g. when the re-tokenized answer differs).
+// Snapshots (.cairn, see ./snapshot/format.ts) hold the tokens, the used K/V rows (zero-copy views
+// of actor memory), the sampler params + RNG bytes, the transcript and the settings. Restore rules
+// (DESIGN.md "Snapshots"): validated first; same model (GGUF sha256) and tokenizer ⇒ KV rows copied
+// into a new actor ('restored'); anything else ⇒ the transcript re-prefilled ('reprefilled').
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
+import { GgufFile } from './gguf.js';
+import type { Model } from './model.js';
+import { EngineError, native } from './native.js';
+import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
+import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
+import { readSnapshot, sha256File, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, type JsonObject, type SnapshotMeta, type Snapshot } from './snapshot/format.js';
+import { decodeMeta, headerDigest } from './snapshot/header.js';
+import type { SnapshotTensorInfo } from './snapshot/types.js';
+
+export const ENGINE_VERSION = '0.1.0';
+
+export interface ConversationSettings {
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  repeatPenalty: number;
+  seed: number;
+  /** Most tokens one answer may have. */
+  maxTokens: number;
+  /** Context size of the actor (positions). */
+  nCtx: number;
+  /** The date the template sees (ISO 8601), fixed at creation so a resumed chat renders the same. */
+  date: string;
+  /** Path of the model file the conversation was started with (informational; identity is the sha256). */
+  modelPath?: string;
+}
+
+export interface TurnResult {
+  text: string;
+  /** Generated ids (a stop token, when reached, is the last). */
+  tokens: number[];
+  reason: FinishReason;
+  /** Prompt tokens that were already in the actor (not run again) / that were prefilled. */
+  reused: number;
+  prefilled: number;
+  prefillMs: number;
+  decodeMs: number;
+}
+
+export interface ConversationStats {
+  position: number; nCtx: number; turns: number;
+  prefillTokens: number; prefillMs: number; decodeTokens: number; decodeMs: number; reusedTokens: number;
+  prefillTokPerS: number; decodeTokPerS: number; bytesCopied: number;
+}
+
+export interface SendOptions {
+  /** Yield to the event loop between tokens (lets a SIGINT / keypress handler call interrupt()). */
+  yieldEveryToken?: boolean;
+  maxTokens?: number;
+}
+
+export type RestorePath = 'restored' | 'reprefilled';
+
+export interface ResumeResult { conversation: Conversation; path: RestorePath; reason: string }
+
+export interface ResumeOptions {
+  /** Overrides of the saved settings (a given seed reseeds the RNG; others keep its state). */
+  settings?: Partial<ConversationSettings>;
+}
+
+const now = () => performance.now();
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+// ---- model / tokenizer identity (computed once per object)
+
+const modelSha = new WeakMap<Model, Promise<string>>();
+/** sha256 of the model's GGUF file (computed once per Model). */
+export function modelSha256(model: Model): Promise<string> {
+  let p = modelSha.get(model);
+  if (!p) { p = sha256File(model.path); modelSha.set(model, p); }
+  return p;
+}
+
+/** The model's own GGUF metadata (a borrowed handle: valid while the model is open). */
+export function modelGguf(model: Model): GgufFile {
+  return GgufFile.fromHandle(native().model_gguf(model.nativeHandle) as Parameters<typeof GgufFile.fromHandle>[0]);
+}
+
+/** The tokenizer of a loaded model, read from its GGUF metadata. */
+export function modelTokenizer(model: Model): Tokenizer {
+  const g = modelGguf(model);
+  try { return Tokenizer.fromGguf(g); } finally { g.close(); }
+}
+
+const archs = new WeakMap<Model, string>();
+function modelArch(model: Model): string {
+  let a = archs.get(model);
+  if (a === undefined) {
+    const g = modelGguf(model);
+    try { a = g.typeOf('general.architecture') === 8 ? g.getString('general.architecture') : 'unknown'; } finally { g.close(); }
+    archs.set(model, a);
+  }
+  return a;
+}
+
+const tokHashes = new WeakMap<Tokenizer, string>();
+/** sha256 of what decides tokenization and rendering: type, pieces, attrs, merges, specials, template. */
+export function tokenizerHash(t: Tokenizer): string {
+  let h = tokHashes.get(t);
+  if (!h) {
+    const v = t.vocab;
+    const s = createHash('sha256');
+    s.update(JSON.stringify([v.type, v.pre ?? null, v.bos, v.eos, v.eot, v.eom, v.addBos, v.chatTemplate ?? null]));
+    s.update('\0tokens\0'); for (const tok of v.tokens) s.update(tok + '\0');
+    s.update('\0attrs\0'); s.update(u8(v.attrs));
+    s.update('\0merges\0'); for (const m of v.merges) s.update(m + '\0');
+    h = s.digest('hex');
+    tokHashes.set(t, h);
+  }
+  return h;
+}
+
+// ---- lenient header read (for a snapshot whose data is damaged: its transcript is still usable
+// when the header is intact, i.e. matches its own header_sha256)
+
+async function readMetaOnly(path: string): Promise<SnapshotMeta> {
+  const fh = await open(path, 'r');
+  try {
+    const pre = new Uint8Array(8);
+    await fh.read(pre, 0, 8, 0);
+    const n = Number(new DataView(pre.buffer).getBigUint64(0, true));
+    if (n < 2 || n > MAX_HEADER_BYTES) throw new Error('bad header length');
+    const buf = new Uint8Array(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 8);
+    if (bytesRead !== n) throw new Error('header truncated');
+    const root = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf)) as Record<string, unknown>;
+    const md = root.__metadata__ as Record<string, string>;
+    const tensors: SnapshotTensorInfo[] = [];
+    for (const [name, e] of Object.entries(root)) {
+      if (name === '__metadata__') continue;
+      const { dtype, shape, data_offsets: o } = e as { dtype: SnapshotTensorInfo['dtype']; shape: number[]; data_offsets: [number, number] };
+      tensors.push({ name, dtype, shape, begin: o[0], end: o[1] });
+    }
+    if (!md || md.header_sha256 !== headerDigest(md, tensors)) throw new Error('header does not match its header_sha256');
+    return decodeMeta(path, md);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Settings stored in a snapshot header (for the CLI: which model to load), or undefined. */
+export async function snapshotSettings(path: string): Promise<Partial<ConversationSettings> | undefined> {
+  try { return (await readMetaOnly(path)).settings as Partial<ConversationSettings>; } catch { return undefined; }
+}
+
+function settingsFrom(j: JsonObject | undefined): Partial<ConversationSettings> {
+  const out: Partial<ConversationSettings> = {};
+  if (!j) return out;
+  for (const k of ['temperature', 'topK', 'topP', 'minP', 'repeatPenalty', 'seed', 'maxTokens', 'nCtx'] as const) {
+    if (typeof j[k] === 'number') out[k] = j[k] as number;
+  }
+  if (typeof j.date === 'string') out.date = j.date;
+  if (typeof j.modelPath === 'string') out.modelPath = j.modelPath;
+  return out;
+}
+
+export class Conversation {
+  readonly messages: ChatMessage[] = [];
+  readonly settings: ConversationSettings;
+  private actor: Actor;
+  private turns = 0;
+  private totals = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, reusedTokens: 0 };
+
+  private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings) {
+    this.settings = settings;
+    // every end-of-generation id of the file: eos, eot, eom and whatever else the vocabulary marks
+    const v = tokenizer.vocab;
+    const stops = [...new Set([...tokenizer.stopTokens, v.eos, v.eot, v.eom].filter((t) => t >= 0 && t < model.info.nVocab))];
+    this.actor = Actor.create(model, { nCtx: settings.nCtx, stopTokens: stops, ...this.samplerParams(), seed: settings.seed });
+  }
+
+  static create(model: Model, tokenizer: Tokenizer, s: Partial<ConversationSettings> = {}): Conversation {
+    const settings: ConversationSettings = {
+      temperature: 0, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, seed: 0, maxTokens: 256,
+      nCtx: Math.min(model.info.nCtxTrain || 4096, 4096), date: new Date().toISOString(), modelPath: model.path,
+    };
+    for (const [k, v] of Object.entries(s)) if (v !== undefined) (settings as unknown as Record<string, unknown>)[k] = v;
+    return new Conversation(model, tokenizer, settings);
+  }
+
+  private samplerParams(): SamplerParams {
+    const s = this.settings;
+    return { temperature: s.temperature, topK: s.topK, topP: s.topP, minP: s.minP, repeatPenalty: s.repeatPenalty };
+  }
+
+  /** Positions held by the actor. */
+  get position(): number { return this.actor.position; }
+  /** The actor's token history (a zero-copy view, valid until the next call). */
+  tokens(): Int32Array { return this.actor.tokens(); }
+
+  /** Changes sampler settings; a given seed reseeds the RNG. */
+  configure(s: Partial<ConversationSettings>): void {
+    for (const [k, v] of Object.entries(s)) if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
+    this.actor.setSampler({ ...this.samplerParams(), ...(s.seed !== undefined ? { seed: s.seed } : {}) });
+  }
+
+  /**
+   * The token ids of the transcript rendered with the chat template. Special tokens are parsed only
+   * in the template's own markup: text of a message cannot inject `<|eot_id|>` and the like.
+   */
+  promptTokens(messages: readonly ChatMessage[] = this.messages, addGenerationPrompt = true): number[] {
+    const tok = this.tokenizer;
+    const date = new Date(this.settings.date);
+    const render = (ms: readonly ChatMessage[]) => tok.renderChat(ms, { addGenerationPrompt, date }).text;
+    if (!messages.some((m) => this.hasSpecialText(m.content))) return tok.encodePrompt(render(messages));
+    // Render with placeholders to find where message text lies, then tokenize the markup with
+    // specials parsed and the message text without.
+    const mark = (i: number) => `\u{F0000}${i}\u{F0001}`;
+    const skeleton = render(messages.map((m, i) => ({ ...m, content: mark(i) })));
+    const real = render(messages);
+    const fill = (trim: boolean) => skeleton.replace(/\u{F0000}(\d+)\u{F0001}/gu, (_, i: string) => {
+      const c = messages[Number(i)].content;
+      return trim ? c.trim() : c;
+    });
+    const trim = fill(false) !== real && fill(true) === real;
+    const ids: number[] = [];
+    const re = /\u{F0000}(\d+)\u{F0001}/gu;
+    let at = 0;
+    for (let m = re.exec(skeleton); m; m = re.exec(skeleton)) {
+      if (m.index > at) ids.push(...tok.encode(skeleton.slice(at, m.index), { parseSpecial: true }));
+      const c = messages[Number(m[1])].content;
+      ids.push(...tok.encode(trim ? c.trim() : c, { parseSpecial: false }));
+      at = m.index + m[0].length;
+    }
+    if (at < skeleton.length) ids.push(...tok.encode(skeleton.slice(at), { parseSpecial: true }));
+    if (tok.addBos && tok.bos >= 0 && ids[0] !== tok.bos) ids.unshift(tok.bos);
+    return ids;
+  }
+
+  private hasSpecialText(text: string): boolean {
+    const v = this.tokenizer.vocab;
+    for (const id of v.specialTokens) {
+      if (v.attrs[id] & (ATTR_CONTROL | ATTR_UNKNOWN) && v.tokens[id] && text.includes(v.tokens[id])) return true;
+    }
+    return false;
+  }
+
+  /** Brings the actor to exactly `ids` (reusing the common prefix); returns [reused, prefilled]. */
+  private sync(ids: readonly number[]): [number, number] {
+    const held = this.actor.tokens();
+    let common = 0;
+    const lim = Math.min(held.length, ids.length);
+    while (common < lim && held[common] === ids[common]) common++;
+    // keep at least one token to prefill, so the logits are those of the prompt's last position
+    if (common === ids.length) common--;
+    if (common < this.actor.position) {
+      if (common > 0) this.actor.adopt(common);
+      else this.resetKeepRng();
+    }
+    this.actor.prefill(ids.slice(common));
+    return [common, ids.length - common];
+  }
+
+  private resetKeepRng(): void {
+    const h = this.actor.header(), mem = this.actor.bytes();
+    const rng = mem.slice(h.rngOff, h.rngOff + h.rngSize);
+    this.actor.reset();
+    this.actor.bytes().set(rng, h.rngOff);
+  }
+
+  /** Stops the running answer (from a signal handler; checked between tokens). */
+  interrupt(): void { this.actor.cancel(); }
+
+  private cancelled(): boolean {
+    if (Atomics.load(this.actor.cancelFlag, 0) === 0) return false;
+    Atomics.store(this.actor.cancelFlag, 0, 0);
+    return true;
+  }
+
+  /** One turn: appends the user message, prefills the new suffix, generates and streams the answer. */
+  async send(userText: string, onText?: (text: string) => void, o: SendOptions = {}): Promise<TurnResult> {
+    Atomics.store(this.actor.cancelFlag, 0, 0);
+    const messages = [...this.messages, { role: 'user', content: userText }];
+    const ids = this.promptTokens(messages, true);
+    const t0 = now();
+    const [reused, prefilled] = this.sync(ids);
+    const t1 = now();
+    this.messages.push({ role: 'user', content: userText });
+    const dec = this.tokenizer.streamDecoder();
+    const tokens: number[] = [];
+    let text = '', reason: FinishReason = 'length';
+    const max = o.maxTokens ?? this.settings.maxTokens;
+    while (tokens.length < max) {
+      if (o.yieldEveryToken) await new Promise<void>((r) => setImmediate(r));
+      if (this.cancelled()) { reason = 'cancelled'; break; }
+      let t: number;
+      try { t = this.actor.step(); } catch (e) {
+        if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') { reason = 'cancelled'; break; }
+        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') { reason = 'context'; break; }
+        throw e;
+      }
+      tokens.push(t);
+      if (this.actor.isStop(t)) { reason = 'stop'; break; }
+      const piece = dec.push(t);
+      if (piece) { text += piece; onText?.(piece); }
+    }
+    const rest = dec.flush();
+    if (rest) { text += rest; onText?.(rest); }
+    const t2 = now();
+    this.messages.push({ role: 'assistant', content: text });
+    this.turns++;
+    const tt = this.totals;
+    tt.prefillTokens += prefilled; tt.prefillMs += t1 - t0; tt.decodeTokens += tokens.length; tt.decodeMs += t2 - t1; tt.reusedTokens += reused;
+    return { text, tokens, reason, reused, prefilled, prefillMs: t1 - t0, decodeMs: t2 - t1 };
+  }
+
+  stats(): ConversationStats {
+    const t = this.totals;
+    return {
+      position: this.actor.position, nCtx: this.actor.nCtx, turns: this.turns, ...t,
+      prefillTokPerS: t.prefillMs > 0 ? (t.prefillTokens * 1000) / t.prefillMs : 0,
+      decodeTokPerS: t.decodeMs > 0 ? (t.decodeTokens * 1000) / t.decodeMs : 0,
+      bytesCopied: this.model.bytesCopied,
+    };
+  }
+
+  /** Writes a .cairn snapshot: tokens + K/V rows in use (views of actor memory), sampler + RNG, transcript. */
+  async save(path: string): Promise<{ bytes: number; nTokens: number }> {
+    const a = this.actor, h = a.header(), n = a.position, info = this.model.info;
+    const k: Uint8Array[] = [], v: Uint8Array[] = [];
+    for (let l = 0; l < info.nLayer; l++) { k.push(u8(a.kv('k', l, n))); v.push(u8(a.kv('v', l, n))); }
+    const mem = a.bytes();
+    const s = this.settings;
+    const meta: SnapshotMeta = {
+      engineVersion: ENGINE_VERSION,
+      model: { sha256: await modelSha256(this.model), arch: modelArch(this.model), nLayer: info.nLayer, nKvHeads: info.nHeadKv,
+        headDim: info.headDim, nVocab: info.nVocab, kvType: 'f16' },
+      tokenizerHash: tokenizerHash(this.tokenizer),
+      sampler: {
+        params: { temperature: s.temperature, topK: s.topK, topP: s.topP, minP: s.minP, repeatPenalty: s.repeatPenalty, seed: s.seed,
+          bytes: hex(mem.subarray(h.paramsOff, h.paramsOff + h.paramsSize)) },
+        rng: hex(mem.subarray(h.rngOff, h.rngOff + h.rngSize)),
+      },
+      transcript: this.messages.map((m) => ({ role: m.role, content: m.content })),
+      settings: { ...s } as unknown as JsonObject,
+      createdAt: new Date().toISOString(),
+    };
+    const r = await writeSnapshot(path, { tokens: a.tokens(), k, v, nKvHeads: info.nHeadKv, headDim: info.headDim, meta });
+    return { bytes: r.bytes, nTokens: n };
+  }
+
+  /** Writes saved params + RNG bytes into the actor; false when the actor's regions differ in size. */
+  private restoreSampler(meta: SnapshotMeta): boolean {
+    const h = this.actor.header(), mem = this.actor.bytes();
+    const p = typeof meta.sampler.params.bytes === 'string' ? Buffer.from(meta.sampler.params.bytes, 'hex') : undefined;
+    const r = typeof meta.sampler.rng === 'string' ? Buffer.from(meta.sampler.rng, 'hex') : undefined;
+    if (!p || !r || p.length !== h.paramsSize || r.length !== h.rngSize) return false;
+    mem.set(p, h.paramsOff);
+    mem.set(r, h.rngOff);
+    return true;
+  }
+
+  /**
+   * Resumes a saved conversation. Validates the file first; the same model and tokenizer ⇒ a new
+   * actor with the saved tokens, K/V rows and sampler/RNG state ('restored'); anything else (another
+   * model, a failed check, a corrupt file) ⇒ the transcript re-prefilled with this model's template.
+   */
+  static async resume(path: string, model: Model, tokenizer: Tokenizer, o: ResumeOptions = {}): Promise<ResumeResult> {
+    const info = model.info;
+    const sha = await modelSha256(model);
+    const maxCtx = o.settings?.nCtx ?? Math.max(info.nCtxTrain, 1);
+    let snap: Snapshot | undefined, meta: SnapshotMeta | undefined, reason = '';
+    try {
+      snap = await readSnapshot(path, { nLayer: info.nLayer, nKvHeads: info.nHeadKv, headDim: info.headDim, nVocab: info.nVocab,
+        maxTokens: maxCtx, modelSha256: sha });
+      meta = snap.meta;
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      reason = e.code === 'SNAP_FOREIGN_MODEL' ? `${e.code}: the snapshot is of another model` : `${e.code}: ${e.message}`;
+      try { meta = await readMetaOnly(path); } catch (e2) {
+        reason += `; transcript unrecoverable (${(e2 as Error).message}): starting an empty conversation`;
+      }
+    }
+    if (snap && tokenizerHash(tokenizer) !== snap.meta.tokenizerHash) {
+      reason = 'the tokenizer differs from the one the snapshot was made with';
+      snap = undefined;
+    }
+    const saved = settingsFrom(meta?.settings);
+    const settings: Partial<ConversationSettings> = { ...saved, ...o.settings, modelPath: model.path };
+    if (snap && (settings.nCtx ?? 0) < snap.tokens.length) settings.nCtx = Math.min(maxCtx, Math.max(snap.tokens.length, info.nCtxTrain));
+    const conv = Conversation.create(model, tokenizer, settings);
+    if (meta) conv.messages.push(...meta.transcript.map((m) => ({ role: m.role, content: m.content })));
+    const reseed = o.settings?.seed !== undefined;
+    const applyOverrides = () => { if (o.settings) conv.configure(o.settings); };
+
+    if (snap) {
+      const a = conv.actor, n = snap.tokens.length;
+      if (n > 0) {
+        new Int32Array(a.bytes().buffer, a.header().tokensOff, n).set(snap.tokens);
+        for (let l = 0; l < info.nLayer; l++) {
+          u8(a.kv('k', l, n)).set(snap.k[l]);
+          u8(a.kv('v', l, n)).set(snap.v[l]);
+        }
+      }
+      const rng = conv.restoreSampler(snap.meta);
+      if (n > 0) a.adopt(n);
+      applyOverrides();
+      return { conversation: conv, path: 'restored',
+        reason: `same model (sha256 ${sha.slice(0, 12)}…): ${n} tokens of KV cache restored${rng || reseed ? '' : ', sampler RNG state not restorable (actor layout differs)'}` };
+    }
+    // re-prefill from the transcript with this model's template; carry the RNG on when it fits
+    if (meta) conv.restoreSampler(meta);
+    if (conv.messages.length) {
+      const ids = conv.promptTokens(conv.messages, false);
+      const t0 = now();
+      conv.sync(ids);
+      conv.totals.prefillTokens += ids.length;
+      conv.totals.prefillMs += now() - t0;
+    }
+    applyOverrides();
+    return { conversation: conv, path: 'reprefilled', reason };
+  }
+}
