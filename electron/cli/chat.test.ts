@@ -122,3 +122,11 @@ describe('cairn chat', () => {
     expect(existsSync(f)).toBe(true);
   });
 });
+
+describe('cairn chat with the built-in model', () => {
+  test('without a model path it answers with assets/models: the capital of Japan is Tokyo', () => {
+    const r = cairn(['chat', '--prompt', 'What is the capital of Japan?']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Tokyo/);
+  });
+});
