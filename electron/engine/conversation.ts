@@ -277,6 +277,17 @@ export class Conversation {
     this.actor.bytes().set(rng, h.rngOff);
   }
 
+  /**
+   * Drops the actor: its WebAssembly.Memory and instance become garbage once no view of them is
+   * held elsewhere (JS has no explicit free). The transcript and settings stay readable; any other
+   * use throws ACTOR_E_RELEASED. For pools that hibernate conversations (actor-pool.ts).
+   */
+  release(): void {
+    this.actor = new Proxy({} as Actor, {
+      get: () => { throw new ActorError('ACTOR_E_RELEASED', 'this conversation was released (hibernated): get it again from its pool'); },
+    });
+  }
+
   /** Stops the running answer (from a signal handler; checked between tokens). */
   interrupt(): void { this.actor.cancel(); }
 
