@@ -7,8 +7,9 @@
 //     --out-q8 assets/models/cairn-demo-14m-q8_0.gguf
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { GGML_TYPE, GGUF_VALUE, GgufWriter } from '../electron/engine/gguf-writer.js';
+import { GGML_TYPE, GgufWriter } from '../electron/engine/gguf-writer.js';
 import { f16ToF32, quantizeF16, quantizeF32, quantizeQ8_0 } from '../electron/engine/quantize.js';
+import { writeLlamaMetadata } from '../electron/engine/llama-builder.js';
 import { CHAT_TEMPLATE } from './template.js';
 import type { TrainedTokenizer } from './tokenizer-train.js';
 
@@ -39,32 +40,13 @@ export function readSafetensors(path: string, out = new Map<string, { shape: num
 export function writeGguf(path: string, kind: 'f16' | 'q8_0', cfg: ModelConfig, tok: TrainedTokenizer,
   weights: Map<string, { shape: number[]; data: Float32Array }>, name: string): void {
   const w = new GgufWriter();
-  w.setString('general.architecture', 'llama');
-  w.setString('general.type', 'model');
-  w.setString('general.name', name);
+  writeLlamaMetadata(w, {
+    name, fileType: kind === 'f16' ? 1 : 7, quantized: kind === 'q8_0', nLayer: cfg.n_layer, nCtxTrain: cfg.ctx,
+    nEmbd: cfg.n_embd, nFf: cfg.n_ff, nHead: cfg.n_head, nHeadKv: cfg.n_head_kv, headDim: cfg.n_embd / cfg.n_head,
+    ropeBase: cfg.rope_base, normEps: cfg.norm_eps, nVocab: cfg.n_vocab,
+  }, tok);
   w.setString('general.description', "Cairn's built-in demo chat model (countries, chemical elements, English nouns). See assets/models/MODEL_CARD.md.");
-  w.setU32('general.file_type', kind === 'f16' ? 1 : 7);
-  if (kind === 'q8_0') w.setU32('general.quantization_version', 2);
-  w.setU32('llama.block_count', cfg.n_layer);
-  w.setU32('llama.context_length', cfg.ctx);
-  w.setU32('llama.embedding_length', cfg.n_embd);
-  w.setU32('llama.feed_forward_length', cfg.n_ff);
-  w.setU32('llama.attention.head_count', cfg.n_head);
-  w.setU32('llama.attention.head_count_kv', cfg.n_head_kv);
-  w.setF32('llama.rope.freq_base', cfg.rope_base);
-  w.setF32('llama.attention.layer_norm_rms_epsilon', cfg.norm_eps);
-  w.setU32('llama.rope.dimension_count', cfg.n_embd / cfg.n_head);
-  w.setU32('llama.vocab_size', cfg.n_vocab);
-
-  w.setString('tokenizer.ggml.model', 'gpt2');
-  w.setString('tokenizer.ggml.pre', 'llama-bpe');
-  w.setArray('tokenizer.ggml.tokens', GGUF_VALUE.STRING, tok.tokens);
-  w.setArray('tokenizer.ggml.token_type', GGUF_VALUE.I32, tok.types);
-  w.setArray('tokenizer.ggml.merges', GGUF_VALUE.STRING, tok.merges);
-  w.setU32('tokenizer.ggml.bos_token_id', tok.bos);
-  w.setU32('tokenizer.ggml.eos_token_id', tok.eos);
   w.setU32('tokenizer.ggml.padding_token_id', tok.tokens.indexOf('<|end_of_text|>'));
-  w.setBool('tokenizer.ggml.add_bos_token', true);
   w.setBool('tokenizer.ggml.add_eos_token', false);
   w.setString('tokenizer.chat_template', CHAT_TEMPLATE);
 

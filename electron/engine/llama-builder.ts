@@ -265,6 +265,45 @@ export function planLlamaTensors(config: LlamaConfig): TensorPlan[] {
   return out;
 }
 
+/** Hyperparameters as a llama GGUF carries them. */
+export interface LlamaMetadata {
+  name: string; fileType: number; quantized: boolean; nLayer: number; nCtxTrain: number; nEmbd: number; nFf: number;
+  nHead: number; nHeadKv: number; headDim: number; ropeBase: number; normEps: number; nVocab: number;
+}
+
+/** Writes the `general.*`, `llama.*` and gpt2/llama-bpe `tokenizer.ggml.*` keys of a llama file
+ *  (the one place that knows them: the random-weight builder and the built-in model export). */
+export function writeLlamaMetadata(w: GgufWriter, m: LlamaMetadata,
+  vocab: { tokens: string[]; types: number[]; merges: string[]; bos: number; eos: number }): void {
+  w.setString('general.architecture', 'llama');
+  w.setString('general.type', 'model');
+  w.setString('general.name', m.name);
+  w.setU32('general.file_type', m.fileType);
+  if (m.quantized) w.setU32('general.quantization_version', 2);
+  w.setU32('llama.block_count', m.nLayer);
+  w.setU32('llama.context_length', m.nCtxTrain);
+  w.setU32('llama.embedding_length', m.nEmbd);
+  w.setU32('llama.feed_forward_length', m.nFf);
+  w.setU32('llama.attention.head_count', m.nHead);
+  w.setU32('llama.attention.head_count_kv', m.nHeadKv);
+  w.setF32('llama.rope.freq_base', m.ropeBase);
+  w.setF32('llama.attention.layer_norm_rms_epsilon', m.normEps);
+  if (m.headDim !== m.nEmbd / m.nHead) {
+    w.setU32('llama.attention.key_length', m.headDim);
+    w.setU32('llama.attention.value_length', m.headDim);
+  }
+  w.setU32('llama.rope.dimension_count', m.headDim);
+  w.setU32('llama.vocab_size', m.nVocab);
+  w.setString('tokenizer.ggml.model', 'gpt2');
+  w.setString('tokenizer.ggml.pre', 'llama-bpe');
+  w.setArray('tokenizer.ggml.tokens', GGUF_VALUE.STRING, vocab.tokens);
+  w.setArray('tokenizer.ggml.token_type', GGUF_VALUE.I32, vocab.types);
+  w.setArray('tokenizer.ggml.merges', GGUF_VALUE.STRING, vocab.merges);
+  w.setU32('tokenizer.ggml.bos_token_id', vocab.bos);
+  w.setU32('tokenizer.ggml.eos_token_id', vocab.eos);
+  w.setBool('tokenizer.ggml.add_bos_token', true);
+}
+
 export interface BuiltModel { path: string; config: LlamaConfig; tensors: TensorPlan[]; vocab: Vocab; bytes: number }
 
 /** Builds a llama GGUF with random weights at `path` (written to a temp file, then renamed). */
@@ -274,34 +313,11 @@ export function buildLlamaModel(path: string, config: LlamaConfig): BuiltModel {
   const vocab = buildVocab(c.nVocab);
   const w = new GgufWriter();
 
-  w.setString('general.architecture', 'llama');
-  w.setString('general.type', 'model');
-  w.setString('general.name', c.name);
-  w.setU32('general.file_type', FTYPE[c.preset]);
-  if (QUANTIZE_PRESETS.has(c.preset) || c.preset === 'q8_0') w.setU32('general.quantization_version', 2);
-  w.setU32('llama.block_count', c.nLayer);
-  w.setU32('llama.context_length', c.nCtxTrain);
-  w.setU32('llama.embedding_length', c.nEmbd);
-  w.setU32('llama.feed_forward_length', c.nFf);
-  w.setU32('llama.attention.head_count', c.nHead);
-  w.setU32('llama.attention.head_count_kv', c.nHeadKv);
-  w.setF32('llama.rope.freq_base', c.ropeBase);
-  w.setF32('llama.attention.layer_norm_rms_epsilon', c.normEps);
-  if (c.headDim !== c.nEmbd / c.nHead) {
-    w.setU32('llama.attention.key_length', c.headDim);
-    w.setU32('llama.attention.value_length', c.headDim);
-  }
-  w.setU32('llama.rope.dimension_count', c.headDim);
-  w.setU32('llama.vocab_size', c.nVocab);
-
-  w.setString('tokenizer.ggml.model', 'gpt2');
-  w.setString('tokenizer.ggml.pre', 'llama-bpe');
-  w.setArray('tokenizer.ggml.tokens', GGUF_VALUE.STRING, vocab.tokens);
-  w.setArray('tokenizer.ggml.token_type', GGUF_VALUE.I32, vocab.types);
-  w.setArray('tokenizer.ggml.merges', GGUF_VALUE.STRING, vocab.merges);
-  w.setU32('tokenizer.ggml.bos_token_id', vocab.bos);
-  w.setU32('tokenizer.ggml.eos_token_id', vocab.eos);
-  w.setBool('tokenizer.ggml.add_bos_token', true);
+  writeLlamaMetadata(w, {
+    name: c.name, fileType: FTYPE[c.preset], quantized: QUANTIZE_PRESETS.has(c.preset) || c.preset === 'q8_0',
+    nLayer: c.nLayer, nCtxTrain: c.nCtxTrain, nEmbd: c.nEmbd, nFf: c.nFf, nHead: c.nHead, nHeadKv: c.nHeadKv,
+    headDim: c.headDim, ropeBase: c.ropeBase, normEps: c.normEps, nVocab: c.nVocab,
+  }, vocab);
 
   // The writer lays out the header and tensor infos; tensor data is streamed to the file one
   // tensor at a time (the 1B shape is GBs), with the writer's layout: each tensor at the next
