@@ -11,6 +11,7 @@ import { cachedLlamaModel, llama32_1bConfig, type LlamaPreset } from '../electro
 import { compare, formatComparisons, type Comparison } from './compare.js';
 import { readBandwidth } from './cairn-bench.js';
 import { benchTokenizer, formatTokenizerBench } from './tokenizer-bench.js';
+import { benchSnapshots, formatSnapshotBench } from './snapshot-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -47,9 +48,11 @@ async function main(): Promise<void> {
   console.log(`\n${formatComparisons(label, results)}\n`);
   const tok = await benchTokenizer();
   console.log(formatTokenizerBench(tok));
+  const snapshots = await benchSnapshots({ threads, reps });
+  console.log(`\n${formatSnapshotBench(snapshots)}`);
   const out = join(root, 'build', 'bench', 'results.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth, models: results, tokenizer: tok }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth, models: results, tokenizer: tok, snapshots }, null, 2));
   console.log(`\nwrote ${out}`);
 }
 
