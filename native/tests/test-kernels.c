@@ -267,12 +267,14 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
     const cairn_type_traits *t = cairn_type_traits_get(type);
     static const struct { int n, nr[8], nc[8]; } shapes[] = {
         { 256,  { 1, 2, 3, 4, 5, 7, 8, 0 }, { 1, 2, 3, 4, 5, 16, 33, 0 } },
-        { 2048, { 1, 4, 5, 7, 9, 0 },       { 1, 2, 4, 5, 16, 0 } },
+        { 2048, { 1, 4, 5, 7, 9, 16, 0 },   { 1, 2, 4, 5, 16, 0 } },
+        { 96,   { 8, 9, 13, 16, 0 },        { 1, 2, 9, 0 } },   /* odd block count (32-element types only) */
         { 8192, { 4, 7, 0 },                { 1, 3, 0 } },
         { 512,  { 16, 0 },                  { 12, 0 } },   /* forward.c's call: ROW_CHUNK rows x a 12-token batch */
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int n = shapes[s].n;
+        if (n % t->blck) continue;
         const size_t ws = cairn_row_size(type, n) + 48, as = cairn_row_size(t->act_type, n) + 32;
         const int max_r = 16, max_c = 33;
         uint8_t *w = malloc(ws * max_r), *a = malloc(as * max_c);
