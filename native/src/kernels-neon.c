@@ -26,25 +26,7 @@ INLINE float f16(uint16_t h) { __fp16 x; memcpy(&x, &h, 2); return (float)x; }
     UNROLL for (int c = 0; c < C; c++)                                           \
         UNROLL for (int r = 0; r < R; r++) out[c * ldo + r] = vaddvq_f32(acc[r][c]);
 
-#define TILE_PARAMS const int R, const int C, const int64_t nb, float *out, const size_t ldo, \
-                    const uint8_t *w, const size_t ws, const uint8_t *a, const size_t as
-#define TILE_ARGS nb, out + j * ldo + i, ldo, (const uint8_t *)w + i * ws, ws, (const uint8_t *)a + j * as, as
-#define DEFINE_GEMM(T, BLCK)                                                                      \
-    static void gemm_##T(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr, \
-                         const void *a, size_t as, int64_t nc) {                                  \
-        const int64_t nb = n / (BLCK);                                                            \
-        int64_t i = 0;                                                                            \
-        for (; i + TILE_R <= nr; i += TILE_R) {                                                   \
-            int64_t j = 0;                                                                        \
-            for (; j + TILE_C <= nc; j += TILE_C) tile_##T(TILE_R, TILE_C, TILE_ARGS);            \
-            for (; j < nc; j++) tile_##T(TILE_R, 1, TILE_ARGS);                                   \
-        }                                                                                         \
-        for (; i < nr; i++) {                                                                     \
-            int64_t j = 0;                                                                        \
-            for (; j + TILE_C <= nc; j += TILE_C) tile_##T(1, TILE_C, TILE_ARGS);                 \
-            for (; j < nc; j++) tile_##T(1, 1, TILE_ARGS);                                        \
-        }                                                                                         \
-    }
+#include "kernels-gemm-impl.h" /* TILE_PARAMS, TILE_ARGS, DEFINE_GEMM: the shared tile driver */
 
 /* ---- q4_0 x q8_0 ---- */
 
