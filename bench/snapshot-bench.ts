@@ -3,18 +3,18 @@
 // file size against the raw KV bytes, the actor's RSS overhead, and the per-token cost of the
 // host↔actor boundary (on a tiny model, where compute is negligible).
 //
-// Cairn's restore is the real path: Conversation.resume (read + validate every check and hash,
-// new actor, copy tokens and K/V rows, restore the sampler/RNG, adopt(n) = one forward of the
-// last position to recompute its logits). llama.cpp's is node-llama-cpp 3.21.1's
-// LlamaContextSequence.saveStateToFile / loadStateFromFile (llama_state_seq_save_file /
-// llama_state_seq_load_file), which restores KV and tokens but computes no logits; the table
-// therefore also gives Cairn's restore without adopt. Both files are read right after being
-// written, i.e. from the page cache (as llama.cpp's own measurement does); Cairn's save fsyncs
-// (atomic write), llama.cpp's does not.
+// Cairn's restore is the real path: Conversation.resume (open + every header check, new actor,
+// tokens and K/V rows read from the file straight into actor memory, sampler/RNG restored, no
+// forward pass) — "ready" is when resume returns and the conversation can be used; "verified" is
+// when its data sha256, computed in place on a worker thread, has been checked (the first send
+// waits for it). llama.cpp's is node-llama-cpp 3.21.1's LlamaContextSequence.saveStateToFile /
+// loadStateFromFile (llama_state_seq_save_file / llama_state_seq_load_file) into its existing
+// context: KV and tokens, no logits, no checksum. Both files are read right after being written,
+// i.e. from the page cache (as llama.cpp's own measurement does); Cairn's save fsyncs (atomic
+// write), llama.cpp's does not.
 //
 // Run alone: node dist/bench/snapshot-bench.js [--sizes 24,256] [--threads 2] [--reps 3]
 //   [--llama-prefill-max 1024] (longest N for which llama.cpp's re-prefill is timed)
-import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,7 +23,8 @@ import { Conversation, modelSha256, modelTokenizer } from '../electron/engine/co
 import { cachedLlamaModel, llama32_1bConfig, tinyConfig } from '../electron/engine/llama-builder.js';
 import { Model } from '../electron/engine/model.js';
 import { native } from '../electron/engine/native.js';
-import { readSnapshot } from '../electron/engine/snapshot/format.js';
+import { openSnapshot } from '../electron/engine/snapshot/format.js';
+import { sha256Views } from '../electron/engine/native.js';
 import { llamaLoad } from '../test-support/llama/oracle.js';
 import { spread, seededTokens, type Spread } from './stats.js';
 
@@ -42,19 +43,18 @@ export interface SnapshotBenchOptions {
 
 export interface CairnSnapshotRow {
   saveMs: Spread;
-  /** Conversation.resume, whole */
+  /** Conversation.resume until it returns (the conversation is usable) */
   restoreMs: Spread;
-  /** the same steps timed one by one: readSnapshot (read + validate + hashes), Actor.create,
-   *  copy of tokens + K/V rows + sampler, adopt(n) (one forward of the last position) */
-  phases: { readMs: Spread; createMs: Spread; copyMs: Spread; adoptMs: Spread };
-  /** restore without adopt (read + create + copy): comparable to llama.cpp's, which computes no logits */
-  restoreNoAdoptMs: Spread;
+  /** … until its `verified` settles (data sha256 checked in place, off the main thread) */
+  verifiedMs: Spread;
+  /** the steps timed one by one: openSnapshot (open + header checks), Actor.create, the tokens and
+   *  K/V rows read into actor memory, and their sha256 computed on the calling thread */
+  phases: { openMs: Spread; createMs: Spread; readMs: Spread; hashMs: Spread };
   reprefillMs: Spread;
   fileBytes: number;
-  /** restored logits against the prefilled ones: max |Δ|, and max |logit| for scale */
+  /** logits of the last position recomputed over the restored KV against the prefilled ones:
+   *  max |Δ|, and max |logit| for scale (checked outside the timings) */
   logitsMaxAbsDiff: number; logitsMaxAbs: number;
-  /** sha256 of the data section's size in memory (a lower bound for validation) */
-  sha256Ms: number;
 }
 
 export interface LlamaSnapshotRow { saveMs: Spread; restoreMs: Spread; reprefillMs?: Spread; fileBytes: number }
@@ -66,9 +66,9 @@ export interface SnapshotBenchRow {
   llama?: LlamaSnapshotRow;
   /** re-prefill ÷ restore (Cairn) */
   speedup: number;
-  /** Cairn restore ÷ llama.cpp restore (with adopt, and without) */
+  /** Cairn restore ÷ llama.cpp restore (ready, and verified) */
   restoreRatio?: number;
-  restoreRatioNoAdopt?: number;
+  verifiedRatio?: number;
   /** (.cairn bytes − KV bytes) ÷ KV bytes */
   overhead: number;
 }
@@ -121,41 +121,45 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       fileBytes = (await conv.save(path)).bytes;
       save.push(ms(t0));
     }
-    const restore: number[] = [], read: number[] = [], create: number[] = [], copy: number[] = [], adopt: number[] = [];
+    const restore: number[] = [], verified: number[] = [], open: number[] = [], create: number[] = [], read: number[] = [], hash: number[] = [];
     let diff = 0;
     for (let r = 0; r < reps; r++) {
       let t0 = now();
       const res = await Conversation.resume(path, model, tok);
       restore.push(ms(t0));
-      if (res.path !== 'restored') throw new Error(`snapshot bench: resume took the ${res.path} path (${res.reason})`);
-      diff = Math.max(diff, maxAbsDiff(actorOf(res.conversation).logits(), want));
-      // the same steps one by one (conversation.ts: resume)
+      const outcome = await res.verified;
+      verified.push(ms(t0));
+      if (outcome.path !== 'restored') throw new Error(`snapshot bench: resume took the ${outcome.path} path (${outcome.reason})`);
+      const ra = actorOf(res.conversation);
+      if (n > 0) {
+        const last = ra.tokens()[n - 1];
+        ra.truncate(n - 1);
+        ra.prefill([last]);
+        diff = Math.max(diff, maxAbsDiff(ra.logits(), want));
+      }
+      // the same steps one by one (conversation.ts: resume, restoreFrom)
       t0 = now();
-      const snap = await readSnapshot(path, expect);
-      read.push(ms(t0));
+      const snap = openSnapshot(path, expect);
+      open.push(ms(t0));
       t0 = now();
       const a = Actor.create(model, { nCtx });
       create.push(ms(t0));
       t0 = now();
-      new Int32Array(a.bytes().buffer, a.header().tokensOff, n).set(snap.tokens);
-      for (let l = 0; l < info.nLayer; l++) {
-        u8(a.kv('k', l, n)).set(snap.k[l]);
-        u8(a.kv('v', l, n)).set(snap.v[l]);
-      }
-      const h = a.header(), mem = a.bytes();
-      mem.set(Buffer.from(snap.meta.sampler.params.bytes as string, 'hex'), h.paramsOff);
-      mem.set(Buffer.from(snap.meta.sampler.rng as string, 'hex'), h.rngOff);
-      copy.push(ms(t0));
+      const h = a.header();
+      const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(a.bytes().buffer, h.tokensOff, n * 4)]]);
+      for (let l = 0; l < info.nLayer; l++) { views.set(`k.${l}`, u8(a.kv('k', l, n))); views.set(`v.${l}`, u8(a.kv('v', l, n))); }
+      for (const t of snap.tensors) snap.readInto(t.name, views.get(t.name) as Uint8Array);
+      snap.close();
+      read.push(ms(t0));
       t0 = now();
-      a.adopt(n);
-      adopt.push(ms(t0));
+      if (sha256Views(snap.tensors.map((t) => views.get(t.name) as Uint8Array)) !== snap.dataSha256) throw new Error('snapshot bench: hash differs');
+      hash.push(ms(t0));
     }
-    const noAdopt = read.map((x, i) => x + create[i] + copy[i]);
     out.set(n, {
-      saveMs: spread(save), restoreMs: spread(restore),
-      phases: { readMs: spread(read), createMs: spread(create), copyMs: spread(copy), adoptMs: spread(adopt) },
-      restoreNoAdoptMs: spread(noAdopt), reprefillMs: spread(pre), fileBytes, logitsMaxAbsDiff: diff,
-      logitsMaxAbs: want.reduce((m, x) => Math.max(m, Math.abs(x)), 0), sha256Ms: sha256Ms(fileBytes),
+      saveMs: spread(save), restoreMs: spread(restore), verifiedMs: spread(verified),
+      phases: { openMs: spread(open), createMs: spread(create), readMs: spread(read), hashMs: spread(hash) },
+      reprefillMs: spread(pre), fileBytes, logitsMaxAbsDiff: diff,
+      logitsMaxAbs: want.reduce((m, x) => Math.max(m, Math.abs(x)), 0),
     });
     rmSync(path, { force: true });
   }
@@ -275,14 +279,6 @@ function perTokenOverhead(): SnapshotBenchResult['perToken'] {
   }
 }
 
-/** sha256 of `bytes` bytes in memory (what validation must at least spend on data_sha256). */
-function sha256Ms(bytes: number): number {
-  const buf = Buffer.alloc(bytes, 1);
-  const t0 = now();
-  createHash('sha256').update(buf).digest();
-  return ms(t0);
-}
-
 export async function benchSnapshots(opts: SnapshotBenchOptions = {}): Promise<SnapshotBenchResult> {
   const o: Required<SnapshotBenchOptions> = {
     sizes: opts.sizes ?? [24, 256, 1024, 4096], threads: opts.threads ?? 2, reps: opts.reps ?? 3,
@@ -311,7 +307,7 @@ export async function benchSnapshots(opts: SnapshotBenchOptions = {}): Promise<S
       n, kvBytes, cairn: c, llama: l,
       speedup: c.reprefillMs.median / c.restoreMs.median,
       restoreRatio: l ? c.restoreMs.median / l.restoreMs.median : undefined,
-      restoreRatioNoAdopt: l ? c.restoreNoAdoptMs.median / l.restoreMs.median : undefined,
+      verifiedRatio: l ? c.verifiedMs.median / l.restoreMs.median : undefined,
       overhead: (c.fileBytes - kvBytes) / kvBytes,
     };
   });
@@ -327,14 +323,14 @@ const sp = (s?: Spread) => (s ? (s.runs.length > 1 ? `${f1(s.median)} (${f1(s.mi
 const MiB = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
 export function formatSnapshotBench(r: SnapshotBenchResult): string {
-  const head = '| N | Cairn save ms | Cairn restore ms | Cairn re-prefill ms | speedup | llama.cpp save ms | llama.cpp restore ms | llama.cpp re-prefill ms | restore ratio (Cairn/llama.cpp) | .cairn bytes | KV bytes | overhead % |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
-  const rows = r.rows.map((x) => `| ${x.n} | ${sp(x.cairn.saveMs)} | ${sp(x.cairn.restoreMs)} | ${sp(x.cairn.reprefillMs)} | ${x.speedup.toFixed(0)}× | ${x.llama ? sp(x.llama.saveMs) : '-'} | ${x.llama ? sp(x.llama.restoreMs) : '-'} | ${x.llama ? sp(x.llama.reprefillMs) : '-'} | ${x.restoreRatio !== undefined ? `${x.restoreRatio.toFixed(2)}× (${x.restoreRatioNoAdopt!.toFixed(2)}× w/o adopt)` : '-'} | ${x.cairn.fileBytes} | ${x.kvBytes} | ${(100 * x.overhead).toFixed(3)} % |`);
-  const ph = '| N | read + validate ms | Actor.create ms | copy ms | adopt (1-token forward) ms | restore w/o adopt ms | of which sha256 of data (in memory) ms | llama.cpp state file bytes | restored logits max abs diff (max abs logit) |\n|---|---|---|---|---|---|---|---|---|';
-  const prow = r.rows.map((x) => { const p = x.cairn.phases; return `| ${x.n} | ${sp(p.readMs)} | ${sp(p.createMs)} | ${sp(p.copyMs)} | ${sp(p.adoptMs)} | ${sp(x.cairn.restoreNoAdoptMs)} | ≈${f1(x.cairn.sha256Ms)} | ${x.llama?.fileBytes ?? '-'} | ${x.cairn.logitsMaxAbsDiff.toExponential(2)} (${x.cairn.logitsMaxAbs.toFixed(1)}) |`; });
+  const head = '| N | Cairn save ms | Cairn restore (ready) ms | Cairn verified ms | Cairn re-prefill ms | speedup (re-prefill ÷ ready) | llama.cpp save ms | llama.cpp restore ms | llama.cpp re-prefill ms | ratio ready / verified (Cairn ÷ llama.cpp) | .cairn bytes | KV bytes | overhead % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const rows = r.rows.map((x) => `| ${x.n} | ${sp(x.cairn.saveMs)} | ${sp(x.cairn.restoreMs)} | ${sp(x.cairn.verifiedMs)} | ${sp(x.cairn.reprefillMs)} | ${x.speedup.toFixed(0)}× | ${x.llama ? sp(x.llama.saveMs) : '-'} | ${x.llama ? sp(x.llama.restoreMs) : '-'} | ${x.llama ? sp(x.llama.reprefillMs) : '-'} | ${x.restoreRatio !== undefined ? `${x.restoreRatio.toFixed(2)}× / ${x.verifiedRatio!.toFixed(2)}×` : '-'} | ${x.cairn.fileBytes} | ${x.kvBytes} | ${(100 * x.overhead).toFixed(3)} % |`);
+  const ph = '| N | open + header checks ms | Actor.create ms | read into actor ms | sha256 of data, in place, one thread ms | llama.cpp state file bytes | last-position logits over restored KV: max abs diff (max abs logit) |\n|---|---|---|---|---|---|---|';
+  const prow = r.rows.map((x) => { const p = x.cairn.phases; return `| ${x.n} | ${sp(p.openMs)} | ${sp(p.createMs)} | ${sp(p.readMs)} | ${sp(p.hashMs)} | ${x.llama?.fileBytes ?? '-'} | ${x.cairn.logitsMaxAbsDiff.toExponential(2)} (${x.cairn.logitsMaxAbs.toFixed(1)}) |`; });
   const a = r.actorRss, t = r.perToken;
   return [
     `Snapshots — ${r.model.split('/').pop()}, ${r.threads} threads, nCtx ${r.nCtx}, median (min–max) of ${r.reps} (re-prefill: ${r.reps} for N ≤ 256, 1 above); page cache ${r.pageCache}`,
-    'Cairn restore = Conversation.resume (read + validate incl. sha256 of the data + new actor + copy + adopt, which recomputes the last logits); llama.cpp restore = loadStateFromFile (KV + tokens, no logits). Cairn save fsyncs; llama.cpp save does not.',
+    'Cairn restore (ready) = Conversation.resume returns: header checks + new actor + tokens and K/V read straight into it (no forward pass); verified = its data sha256 checked in place off the main thread (the first send waits for it). llama.cpp restore = loadStateFromFile into its existing context (KV + tokens, no logits, no checksum). Cairn save fsyncs; llama.cpp save does not.',
     '', head, ...rows, '', ph, ...prow, '',
     `actor RSS (nCtx ${a.nCtx}, all KV rows + logits written): growth ${MiB(a.rssGrowth)}, KV + logits ${MiB(a.kvLogitsBytes)}, overhead ${MiB(a.overheadBytes)}`,
     `host↔actor per token (${t.model}, ${t.steps} steps): Actor.step ${t.stepUs.toFixed(1)} µs − engine forward ${t.forwardUs.toFixed(1)} µs = ${t.overheadUs.toFixed(1)} µs; bytes copied per token ${t.bytesCopiedDelta / t.steps} (delta ${t.bytesCopiedDelta}); during prefill/save/restore ${r.restoreBytesCopiedDelta}`,

@@ -65,10 +65,23 @@ interface ActorExports {
   isStop(token: number): number;
   prefill(n: number): number;
   step(): number;
-  adopt(n: number): number;
+  truncate(n: number): number;
   reset(): void;
   nPast(): number;
   [global: string]: unknown;
+}
+
+// One spare actor, laid out (memory reserved, header and regions written) but not configured,
+// made when the event loop is idle after each create, so the next conversation of the same model
+// and context size (a new chat, a resumed snapshot) does not wait for WebAssembly memory and
+// instance creation. It holds address space and a few written pages, not the KV's memory.
+let spare: { model: Model; nCtx: number; actor: Actor } | undefined;
+
+function makeSpare(model: Model, nCtx: number): void {
+  setImmediate(() => {
+    if (!model.isOpen) return;
+    try { Actor.prepareSpare(model, nCtx); } catch { /* the next create lays out its own and reports */ }
+  }).unref();
 }
 
 function findWasm(): string {
@@ -108,24 +121,44 @@ export class Actor {
     this.view = new Uint8Array(memory.buffer);
   }
 
-  /** A new conversation: memory sized for the layout, sampler and stop tokens set. */
+  /** A new conversation: memory sized for the layout, sampler and stop tokens set. Takes the
+   *  spare actor when it fits (see makeSpare), else lays one out now. */
   static create(model: Model, opts: ActorOptions): Actor {
+    let actor: Actor;
+    if (spare && spare.model === model && spare.nCtx === opts.nCtx && model.isOpen) {
+      actor = spare.actor;
+      spare = undefined;
+    } else {
+      actor = Actor.layOut(model, opts.nCtx);
+    }
+    actor.setSampler(opts);
+    actor.setStopTokens(opts.stopTokens ?? []);
+    makeSpare(model, opts.nCtx);
+    return actor;
+  }
+
+  /** Memory sized for the layout, header and regions recorded, sampler defaults (seed 0). */
+  private static layOut(model: Model, nCtx: number): Actor {
     const { nVocab, nLayer, nHeadKv, headDim } = model.info;
     const memory = new WebAssembly.Memory({ initial: 1 });
     const actor = new Actor(model, memory, {} as StateLayoutT);
-    const start = actor.x.init(opts.nCtx, nVocab, nLayer, nHeadKv, headDim) >>> 0;
-    if (start === 0) throw new ActorError('ACTOR_E_ARG', `bad actor dimensions (nCtx ${opts.nCtx})`);
-    const { layout, end } = model.planLayout(opts.nCtx, 1, start);
-    if (end > 2 ** 32 - PAGE) throw new ActorError('ACTOR_E_LAYOUT', `nCtx ${opts.nCtx} needs ${end} bytes: more than a wasm32 memory holds`);
+    const start = actor.x.init(nCtx, nVocab, nLayer, nHeadKv, headDim) >>> 0;
+    if (start === 0) throw new ActorError('ACTOR_E_ARG', `bad actor dimensions (nCtx ${nCtx})`);
+    const { layout, end } = model.planLayout(nCtx, 1, start);
+    if (end > 2 ** 32 - PAGE) throw new ActorError('ACTOR_E_LAYOUT', `nCtx ${nCtx} needs ${end} bytes: more than a wasm32 memory holds`);
     if (layout.kv_type !== KV_F16) throw new ActorError('ACTOR_E_LAYOUT', `unsupported KV type ${layout.kv_type}`);
     // Growing before any view exists only reserves pages; they are committed when first written.
     memory.grow(Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE);
     Object.assign(actor.layout, layout, { size: memory.buffer.byteLength });
     actor.call(actor.x.setEngineLayout(Number(layout.logits_off), Number(layout.k_off), Number(layout.v_off),
-      layout.kv_type, opts.nCtx * nHeadKv * headDim * 2, end));
-    actor.setSampler(opts);
-    actor.setStopTokens(opts.stopTokens ?? []);
+      layout.kv_type, nCtx * nHeadKv * headDim * 2, end));
     return actor;
+  }
+
+  /** Lays out the spare for (model, nCtx) now, if there is none (see makeSpare). */
+  static prepareSpare(model: Model, nCtx: number): void {
+    if (spare?.model === model && spare.nCtx === nCtx) return;
+    spare = { model, nCtx, actor: Actor.layOut(model, nCtx) };
   }
 
   /** Positions in the KV cache (tokens consumed). */
@@ -193,9 +226,10 @@ export class Actor {
     Atomics.store(this.cancelFlag, 0, 0);
   }
 
-  /** Snapshot restore: after tokens [0, n) and K/V rows [0, n) were written into the views,
-   *  recomputes the logits of the last position. */
-  adopt(n: number): void { this.call(this.x.adopt(n)); }
+  /** Keeps positions [0, n) and drops the rest and the logits (runs nothing): a rewind to a
+   *  common prefix, or a snapshot restore after tokens and K/V rows [0, n) were written into the
+   *  views. The next prefill computes logits again; step() before it fails with ACTOR_E_NO_LOGITS. */
+  truncate(n: number): void { this.call(this.x.truncate(n)); }
 
   /** A new actor continuing from this one's state (an explicit user action: copies the header,
    *  the actor's regions, logits and the K/V rows in use; nothing else is touched). */

@@ -108,9 +108,10 @@ describe('snapshots', () => {
       const saved = await a.save(file);
       expect(saved.nTokens).toBe(a.position);
       const want = await a.send('Continue it.');
-      const { conversation: b, path, reason } = await Conversation.resume(file, model, tok);
+      const { conversation: b, path, reason, verified } = await Conversation.resume(file, model, tok);
       expect(path, reason).toBe('restored');
       expect(b.position).toBe(saved.nTokens);
+      expect((await verified).reason).toMatch(/data sha256 verified/);
       expect(b.messages).toEqual(a.messages.slice(0, 2));
       const got = await b.send('Continue it.');
       expect(got.tokens).toEqual(want.tokens);
@@ -144,6 +145,30 @@ describe('snapshots', () => {
     const r = await b.send('Continue it.');
     expect(r.reused).toBeGreaterThan(0);
     expect(b.position).toBe(b.promptTokens(b.messages.slice(0, 3)).length + r.tokens.length);
+  });
+
+  test('K/V bytes corrupted behind an intact header ⇒ usable at once, re-prefilled before first use', async () => {
+    const file = join(dir, 'flipped.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send('Tell me a story.');
+    await a.save(file);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3] ^= 0x40; // a bit of the last V row: only data_sha256 can tell
+    writeFileSync(file, bytes);
+    const r = await Conversation.resume(file, model, tok);
+    expect(r.path).toBe('restored'); // the header is sound: the K/V rows were read, their hash is pending
+    const sent = r.conversation.send('Continue it.'); // waits for the hash first
+    const final = await r.verified;
+    expect(final.path).toBe('reprefilled');
+    expect(final.reason).toMatch(/^SNAP_HASH/);
+    const got = await sent;
+    expect(r.conversation.messages.slice(0, 2)).toEqual(a.messages);
+    // the turn ran on a fresh actor into which the transcript was prefilled (a restored one
+    // would have prefilled only the new message)
+    const transcript = r.conversation.promptTokens(a.messages, false).length;
+    expect(got.reused).toBe(transcript);
+    expect(r.conversation.stats().prefillTokens).toBe(transcript + got.prefilled);
+    expect(got.tokens.length).toBeGreaterThan(0);
   });
 
   test('a corrupt (truncated) snapshot ⇒ re-prefilled with the error code, and the chat continues', async () => {

@@ -7,20 +7,25 @@
 //
 // KV reuse: every turn renders the whole transcript with the chat template, tokenizes it and
 // prefills only the tokens beyond the longest common prefix with what the actor already holds
-// (rewinding with adopt() when the history diverges, e.g. when the re-tokenized answer differs).
+// (rewinding with truncate() when the history diverges, e.g. when the re-tokenized answer differs).
 // Snapshots (.cairn, see ./snapshot/format.ts) hold the tokens, the used K/V rows (zero-copy views
 // of actor memory), the sampler params + RNG bytes, the transcript and the settings. Restore rules
-// (DESIGN.md "Snapshots"): validated first; same model (GGUF sha256) and tokenizer ⇒ KV rows copied
-// into a new actor ('restored'); anything else ⇒ the transcript re-prefilled ('reprefilled').
+// (DESIGN.md "Snapshots"): header validated first; same model (GGUF sha256) and tokenizer ⇒ tokens
+// and K/V rows read from the file straight into a new actor ('restored'), their sha256 checked in
+// place on a worker thread before the restored state is first used; anything else, or a hash that
+// does not match ⇒ the transcript re-prefilled in a fresh actor ('reprefilled').
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
-import { EngineError, native } from './native.js';
+import { EngineError, native, sha256ViewsAsync } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
-import { readSnapshot, sha256File, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, type JsonObject, type SnapshotMeta, type Snapshot } from './snapshot/format.js';
+import {
+  checkDataHash, decodeTokens, openSnapshot, sha256File, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, type JsonObject, type SnapshotMeta,
+  type SnapshotReader,
+} from './snapshot/format.js';
 import { decodeMeta, headerDigest } from './snapshot/header.js';
 import type { SnapshotTensorInfo } from './snapshot/types.js';
 
@@ -69,7 +74,19 @@ export interface SendOptions {
 
 export type RestorePath = 'restored' | 'reprefilled';
 
-export interface ResumeResult { conversation: Conversation; path: RestorePath; reason: string }
+export interface RestoreOutcome { path: RestorePath; reason: string }
+
+export interface ResumeResult extends RestoreOutcome {
+  conversation: Conversation;
+  /**
+   * The final outcome, once the snapshot's data hash is checked. A 'restored' conversation is
+   * usable at once: its data is hashed in place on a worker thread while the caller goes on, and
+   * every use of the restored state (send, save) waits for that check first. Should the hash not
+   * match, the conversation is rebuilt from its transcript in a fresh actor before that use, and
+   * this resolves to 'reprefilled' with the reason. Settles at once for 'reprefilled'.
+   */
+  verified: Promise<RestoreOutcome>;
+}
 
 export interface ResumeOptions {
   /** Overrides of the saved settings (a given seed reseeds the RNG; others keep its state). */
@@ -180,12 +197,24 @@ export class Conversation {
   private turns = 0;
   private totals = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, reusedTokens: 0 };
 
+  /** Set while a restored snapshot's data hash is being checked: every use of the state waits. */
+  private verifying?: Promise<RestoreOutcome>;
+
   private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings) {
     this.settings = settings;
+    this.actor = this.newActor();
+  }
+
+  private newActor(): Actor {
     // every end-of-generation id of the file: eos, eot, eom and whatever else the vocabulary marks
-    const v = tokenizer.vocab;
-    const stops = [...new Set([...tokenizer.stopTokens, v.eos, v.eot, v.eom].filter((t) => t >= 0 && t < model.info.nVocab))];
-    this.actor = Actor.create(model, { nCtx: settings.nCtx, stopTokens: stops, ...this.samplerParams(), seed: settings.seed });
+    const v = this.tokenizer.vocab, s = this.settings, nVocab = this.model.info.nVocab;
+    const stops = [...new Set([...this.tokenizer.stopTokens, v.eos, v.eot, v.eom].filter((t) => t >= 0 && t < nVocab))];
+    return Actor.create(this.model, { nCtx: s.nCtx, stopTokens: stops, ...this.samplerParams(), seed: s.seed });
+  }
+
+  /** Waits for a pending snapshot verification (a no-op otherwise). */
+  private async settled(): Promise<void> {
+    if (this.verifying) await this.verifying;
   }
 
   static create(model: Model, tokenizer: Tokenizer, s: Partial<ConversationSettings> = {}): Conversation {
@@ -262,19 +291,9 @@ export class Conversation {
     while (common < lim && held[common] === ids[common]) common++;
     // keep at least one token to prefill, so the logits are those of the prompt's last position
     if (common === ids.length) common--;
-    if (common < this.actor.position) {
-      if (common > 0) this.actor.adopt(common);
-      else this.resetKeepRng();
-    }
+    if (common < this.actor.position) this.actor.truncate(common);
     this.actor.prefill(ids.slice(common));
     return [common, ids.length - common];
-  }
-
-  private resetKeepRng(): void {
-    const h = this.actor.header(), mem = this.actor.bytes();
-    const rng = mem.slice(h.rngOff, h.rngOff + h.rngSize);
-    this.actor.reset();
-    this.actor.bytes().set(rng, h.rngOff);
   }
 
   /**
@@ -299,6 +318,7 @@ export class Conversation {
 
   /** One turn: appends the user message, prefills the new suffix, generates and streams the answer. */
   async send(userText: string, onText?: (text: string) => void, o: SendOptions = {}): Promise<TurnResult> {
+    await this.settled();
     Atomics.store(this.actor.cancelFlag, 0, 0);
     const messages = [...this.messages, { role: 'user', content: userText }];
     const ids = this.promptTokens(messages, true);
@@ -346,6 +366,7 @@ export class Conversation {
 
   /** Writes a .cairn snapshot: tokens + K/V rows in use (views of actor memory), sampler + RNG, transcript. */
   async save(path: string): Promise<{ bytes: number; nTokens: number }> {
+    await this.settled();
     const a = this.actor, h = a.header(), n = a.position, info = this.model.info;
     const k: Uint8Array[] = [], v: Uint8Array[] = [];
     for (let l = 0; l < info.nLayer; l++) { k.push(u8(a.kv('k', l, n))); v.push(u8(a.kv('v', l, n))); }
@@ -381,63 +402,99 @@ export class Conversation {
   }
 
   /**
-   * Resumes a saved conversation. Validates the file first; the same model and tokenizer ⇒ a new
-   * actor with the saved tokens, K/V rows and sampler/RNG state ('restored'); anything else (another
-   * model, a failed check, a corrupt file) ⇒ the transcript re-prefilled with this model's template.
+   * Resumes a saved conversation. The header is validated first; the same model and tokenizer ⇒ a
+   * new actor receives the saved tokens and K/V rows, read from the file straight into its memory,
+   * and the sampler/RNG state ('restored', usable at once; the data hash is checked in place on a
+   * worker thread and awaited before the state is first used: see ResumeResult.verified); anything
+   * else (another model, a failed check, a corrupt file) ⇒ the transcript re-prefilled with this
+   * model's template ('reprefilled').
    */
   static async resume(path: string, model: Model, tokenizer: Tokenizer, o: ResumeOptions = {}): Promise<ResumeResult> {
     const info = model.info;
     const sha = await modelSha256(model);
     const maxCtx = o.settings?.nCtx ?? Math.max(info.nCtxTrain, 1);
-    let snap: Snapshot | undefined, meta: SnapshotMeta | undefined, reason = '';
+    let snap: SnapshotReader | undefined, meta: SnapshotMeta | undefined, reason = '';
     try {
-      snap = await readSnapshot(path, { nLayer: info.nLayer, nKvHeads: info.nHeadKv, headDim: info.headDim, nVocab: info.nVocab,
+      snap = openSnapshot(path, { nLayer: info.nLayer, nKvHeads: info.nHeadKv, headDim: info.headDim, nVocab: info.nVocab,
         maxTokens: maxCtx, modelSha256: sha });
       meta = snap.meta;
+      if (tokenizerHash(tokenizer) !== meta.tokenizerHash) {
+        reason = 'the tokenizer differs from the one the snapshot was made with';
+        snap.close();
+        snap = undefined;
+      }
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e;
-      reason = e.code === 'SNAP_FOREIGN_MODEL' ? `${e.code}: the snapshot is of another model` : `${e.code}: ${e.message}`;
+      reason = snapReason(e);
       try { meta = await readMetaOnly(path); } catch (e2) {
         reason += `; transcript unrecoverable (${(e2 as Error).message}): starting an empty conversation`;
       }
     }
-    if (snap && tokenizerHash(tokenizer) !== snap.meta.tokenizerHash) {
-      reason = 'the tokenizer differs from the one the snapshot was made with';
-      snap = undefined;
-    }
     const saved = settingsFrom(meta?.settings);
     const settings: Partial<ConversationSettings> = { ...saved, ...o.settings, modelPath: model.path };
-    if (snap && (settings.nCtx ?? 0) < snap.tokens.length) settings.nCtx = Math.min(maxCtx, Math.max(snap.tokens.length, info.nCtxTrain));
+    if (snap && (settings.nCtx ?? 0) < snap.nTokens) settings.nCtx = Math.min(maxCtx, Math.max(snap.nTokens, info.nCtxTrain));
     const conv = Conversation.create(model, tokenizer, settings);
     if (meta) conv.messages.push(...meta.transcript.map((m) => ({ role: m.role, content: m.content })));
-    const reseed = o.settings?.seed !== undefined;
-    const applyOverrides = () => { if (o.settings) conv.configure(o.settings); };
-
     if (snap) {
-      const a = conv.actor, n = snap.tokens.length;
-      if (n > 0) {
-        new Int32Array(a.bytes().buffer, a.header().tokensOff, n).set(snap.tokens);
-        for (let l = 0; l < info.nLayer; l++) {
-          u8(a.kv('k', l, n)).set(snap.k[l]);
-          u8(a.kv('v', l, n)).set(snap.v[l]);
-        }
+      try {
+        const { reason: done, verified } = conv.restoreFrom(snap, o.settings, `same model (sha256 ${sha.slice(0, 12)}…): `);
+        return { conversation: conv, path: 'restored', reason: done, verified };
+      } catch (e) {
+        if (!(e instanceof SnapshotError)) throw e;
+        reason = snapReason(e);
+        conv.actor = conv.newActor(); // nothing of the failed restore stays
+      } finally {
+        snap.close();
       }
-      const rng = conv.restoreSampler(snap.meta);
-      if (n > 0) a.adopt(n);
-      applyOverrides();
-      return { conversation: conv, path: 'restored',
-        reason: `same model (sha256 ${sha.slice(0, 12)}…): ${n} tokens of KV cache restored${rng || reseed ? '' : ', sampler RNG state not restorable (actor layout differs)'}` };
     }
-    // re-prefill from the transcript with this model's template; carry the RNG on when it fits
-    if (meta) conv.restoreSampler(meta);
-    if (conv.messages.length) {
-      const ids = conv.promptTokens(conv.messages, false);
-      const t0 = now();
-      conv.sync(ids);
-      conv.totals.prefillTokens += ids.length;
-      conv.totals.prefillMs += now() - t0;
-    }
-    applyOverrides();
-    return { conversation: conv, path: 'reprefilled', reason };
+    conv.reprefill(meta, o.settings);
+    return { conversation: conv, path: 'reprefilled', reason, verified: Promise.resolve({ path: 'reprefilled', reason }) };
   }
+
+  /** Reads the snapshot's tokens and K/V rows into this (fresh) actor and starts the hash check. */
+  private restoreFrom(snap: SnapshotReader, overrides: Partial<ConversationSettings> | undefined, why: string): { reason: string; verified: Promise<RestoreOutcome> } {
+    const a = this.actor, n = snap.nTokens, h = a.header(), info = this.model.info;
+    const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(a.bytes().buffer, h.tokensOff, n * 4)]]);
+    for (let l = 0; l < info.nLayer; l++) { views.set(`k.${l}`, u8(a.kv('k', l, n))); views.set(`v.${l}`, u8(a.kv('v', l, n))); }
+    const inOrder = snap.tensors.map((t) => views.get(t.name) as Uint8Array);
+    for (const t of snap.tensors) snap.readInto(t.name, views.get(t.name) as Uint8Array);
+    // ids are checked against the vocabulary; the file's little-endian bytes are already what the
+    // actor (Wasm memory is little-endian) and the engine (little-endian hosts only) read
+    decodeTokens(snap.path, views.get('tokens') as Uint8Array, info.nVocab);
+    const rng = this.restoreSampler(snap.meta);
+    a.truncate(n);
+    if (overrides) this.configure(overrides);
+    const meta = snap.meta, expected = snap.dataSha256, path = snap.path;
+    const done = `${why}${n} tokens of KV cache restored${rng || overrides?.seed !== undefined ? '' : ', sampler RNG state not restorable (actor layout differs)'}`;
+    const check = sha256ViewsAsync(inOrder).then((actual): RestoreOutcome => {
+      try {
+        checkDataHash(path, expected, actual);
+      } catch (e) {
+        const reason = `${snapReason(e as SnapshotError)} (found after the header checks; re-prefilled from the transcript)`;
+        this.actor = this.newActor();
+        this.reprefill(meta, overrides);
+        return { path: 'reprefilled', reason };
+      }
+      return { path: 'restored', reason: `${done}, data sha256 verified` };
+    }).finally(() => { this.verifying = undefined; });
+    this.verifying = check;
+    return { reason: done, verified: check };
+  }
+
+  /** Re-prefills the transcript with this model's template; carries the RNG on when it fits. */
+  private reprefill(meta: SnapshotMeta | undefined, overrides: Partial<ConversationSettings> | undefined): void {
+    if (meta) this.restoreSampler(meta);
+    if (this.messages.length) {
+      const ids = this.promptTokens(this.messages, false);
+      const t0 = now();
+      this.sync(ids);
+      this.totals.prefillTokens += ids.length;
+      this.totals.prefillMs += now() - t0;
+    }
+    if (overrides) this.configure(overrides);
+  }
+}
+
+function snapReason(e: SnapshotError): string {
+  return e.code === 'SNAP_FOREIGN_MODEL' ? `${e.code}: the snapshot is of another model` : `${e.code}: ${e.message}`;
 }

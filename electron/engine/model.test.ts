@@ -1,8 +1,10 @@
 // Integration tests of the native engine through its koffi binding, on generated llama GGUF files.
 import { describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { koffiAddress } from './native.js';
 import { Model, type BackendName } from './model.js';
 import { EngineError } from './native.js';
@@ -176,5 +178,21 @@ describe('model loading refuses bad files with a clear error', () => {
     let msg = '';
     try { Model.load(p, { memAvailable: 1000 }); } catch (e) { msg = `${(e as EngineError).code}: ${(e as Error).message}`; }
     expect(msg).toMatch(/^CAIRN_E_NOMEM: .*needs [\d.]+ GB, 0.00 GB available/);
+  });
+});
+
+describe('process lifetime', () => {
+  // The engine's worker threads must be stopped before the library goes away at exit (koffi
+  // unloads it): a process that never closes its model once crashed with SIGSEGV on exit.
+  test('a process that exits with a model still open exits cleanly', () => {
+    const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'electron', 'engine', 'model.js');
+    const script = `import { Model } from ${JSON.stringify(pathToFileURL(dist).href)};
+      const m = Model.load(${JSON.stringify(cachedLlamaModel(tinyConfig('tiny-hd32', 'f16')))}, { threads: 2 });
+      m.evalTokens([1, 2, 3]);
+      console.log('ran');`;
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect({ status: r.status, signal: r.signal, out: r.stdout.trim() }, r.stderr).toEqual({ status: 0, signal: null, out: 'ran' });
+    }
   });
 });

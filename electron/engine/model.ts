@@ -53,6 +53,9 @@ export class Model {
     return new Model(out[0], path);
   }
 
+  /** False once close() ran. */
+  get isOpen(): boolean { return this.handle !== null; }
+
   /** The native handle (for the GGUF metadata of the model, see GgufFile.fromHandle). */
   get nativeHandle(): unknown { return this.live(); }
 

@@ -113,6 +113,7 @@ function bind() {
       'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']), 'cairn_forward'),
     model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
     model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
+    sha256_regions: f('int cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges, int32_t impl, _Out_ uint8_t *out)'),
     measure_read_bandwidth: f('double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps)'),
   };
 }
@@ -136,4 +137,42 @@ export function check(status: number, what: string): void {
 /** Address of a view's first byte (what the engine receives when the view is passed as a pointer). */
 export function koffiAddress(view: ArrayBufferView): bigint {
   return koffi.address(view) as bigint;
+}
+
+/** SHA-256 compressor choice for sha256Views (auto: SHA extensions where the CPU has them). */
+export const SHA256_IMPL = { auto: 0, portable: 1, shani: 2 } as const;
+
+/** (buffer, ranges) for cairn_sha256_regions: every view must lie on one buffer. */
+function regionsOf(views: readonly ArrayBufferView[]): { base: Uint8Array; ranges: BigUint64Array } {
+  const buf = views[0]?.buffer ?? new ArrayBuffer(0);
+  const ranges = new BigUint64Array(views.length * 2);
+  views.forEach((v, i) => {
+    if (v.buffer !== buf) throw new EngineError('CAIRN_E_ARG', 'sha256: views lie on different buffers', 1);
+    ranges[2 * i] = BigInt(v.byteOffset);
+    ranges[2 * i + 1] = BigInt(v.byteLength);
+  });
+  return { base: new Uint8Array(buf), ranges };
+}
+
+/** Lowercase hex SHA-256 of the views' bytes, concatenated in order (hashed where they lie). */
+export function sha256Views(views: readonly ArrayBufferView[], impl: number = SHA256_IMPL.auto): string {
+  const { base, ranges } = regionsOf(views);
+  const out = new Uint8Array(32);
+  check(native().sha256_regions(base, base.byteLength, ranges, views.length, impl, out) as number, 'sha256');
+  return Buffer.from(out).toString('hex');
+}
+
+/** sha256Views on a worker thread: the main thread goes on while the bytes are hashed in place.
+ *  The views must not change until the promise settles. */
+export function sha256ViewsAsync(views: readonly ArrayBufferView[]): Promise<string> {
+  const { base, ranges } = regionsOf(views);
+  const out = new Uint8Array(32);
+  return new Promise((resolve, reject) => {
+    native().sha256_regions.async(base, base.byteLength, ranges, views.length, SHA256_IMPL.auto, out, (err: unknown, status: number) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      // ranges were built from the views themselves, so only an impossible argument error remains
+      else if (status !== 0) reject(new EngineError('CAIRN_E_ARG', `sha256: status ${status}`, status));
+      else resolve(Buffer.from(out).toString('hex'));
+    });
+  });
 }

@@ -223,6 +223,17 @@ CAIRN_API uint64_t     cairn_model_bytes_copied(const cairn_model *m);
 /* Estimated bytes needed: mapped weights + KV for n_ctx + engine scratch. */
 CAIRN_API uint64_t     cairn_model_estimate(const cairn_model *m, uint32_t n_ctx);
 
+/* ---- hashing ---------------------------------------------------------------- */
+
+enum { CAIRN_SHA256_AUTO = 0, CAIRN_SHA256_PORTABLE = 1, CAIRN_SHA256_SHANI = 2 };
+
+/* SHA-256 of the concatenation of n_ranges regions of base[0..base_size): ranges holds
+ * (offset, length) pairs. Every range is checked against base_size first. impl picks the
+ * compressor (AUTO: x86 SHA extensions when the CPU has them, else portable; SHANI fails
+ * with CAIRN_E_ARG where absent). Reads only; safe to call from any thread. */
+CAIRN_API cairn_status cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges,
+                                            uint32_t n_ranges, int32_t impl, uint8_t out[32]);
+
 /* ---- diagnostics ---------------------------------------------------------- */
 
 /* Measures this machine's read bandwidth in bytes/second: n_threads threads sum a

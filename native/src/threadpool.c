@@ -33,7 +33,13 @@ struct cairn_pool {
     atomic_bool      stop;
     cairn_pool_fn    fn;
     void            *ctx;
+    cairn_pool      *next;         /* live pools, for stop_all_pools */
 };
+
+/* Every live pool, so the library can stop its threads before it is unloaded (koffi unloads it
+ * when the process exits: a worker still spinning in unmapped code would crash the exit). */
+static pthread_mutex_t g_pools_mu = PTHREAD_MUTEX_INITIALIZER;
+static cairn_pool     *g_pools;
 
 typedef struct { cairn_pool *p; int ith; } worker_arg;
 
@@ -62,6 +68,22 @@ static void *worker(void *arg) {
     }
 }
 
+/* Stops and joins p's workers; p then runs every job on the calling thread. */
+static void stop_workers(cairn_pool *p) {
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->stop, true);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
+    p->n = 1;
+}
+
+__attribute__((destructor)) static void stop_all_pools(void) {
+    pthread_mutex_lock(&g_pools_mu);
+    for (cairn_pool *p = g_pools; p; p = p->next) stop_workers(p);
+    pthread_mutex_unlock(&g_pools_mu);
+}
+
 cairn_pool *cairn_pool_new(int n_threads) {
     if (n_threads < 1) n_threads = 1;
     cairn_pool *p = calloc(1, sizeof *p);
@@ -77,16 +99,19 @@ cairn_pool *cairn_pool_new(int n_threads) {
         w->p = p; w->ith = i;
         if (pthread_create(&p->threads[i], NULL, worker, w) != 0) { free(w); p->n = i; cairn_pool_free(p); return NULL; }
     }
+    pthread_mutex_lock(&g_pools_mu);
+    p->next = g_pools;
+    g_pools = p;
+    pthread_mutex_unlock(&g_pools_mu);
     return p;
 }
 
 void cairn_pool_free(cairn_pool *p) {
     if (!p) return;
-    pthread_mutex_lock(&p->mu);
-    atomic_store(&p->stop, true);
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
+    pthread_mutex_lock(&g_pools_mu);
+    for (cairn_pool **q = &g_pools; *q; q = &(*q)->next) if (*q == p) { *q = p->next; break; }
+    pthread_mutex_unlock(&g_pools_mu);
+    stop_workers(p);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p->threads);

@@ -149,14 +149,15 @@ export function step(): i32 {
   return token;
 }
 
-// Snapshot restore, after the host wrote tokens[0..n) and K/V rows [0..n): recomputes the
-// logits of position n-1 (its K/V row is rewritten identically); returns n.
-export function adopt(n: i32): i32 {
+// Host, to keep positions [0, n) and drop the rest: a snapshot restore (after writing tokens and
+// K/V rows [0, n) into a fresh actor) or a rewind to a common prefix. Runs nothing: the logits are
+// gone until the next prefill, so step() answers E_NO_LOGITS until then. Returns n.
+export function truncate(n: i32): i32 {
   if (hget(H_END) == 0) return -E_LAYOUT;
-  if (n <= 0 || <u32>n > hget(H_N_CTX)) return -E_ARG;
-  hset(H_N_PAST, <u32>(n - 1));
+  if (n < 0 || <u32>n > hget(H_N_CTX)) return -E_ARG;
+  hset(H_N_PAST, <u32>n);
   hset(H_STATE, STATE_EMPTY);
-  return prefill(1);
+  return n;
 }
 
 // Host, when the user clears the conversation: forgets positions and reseeds from the seed.

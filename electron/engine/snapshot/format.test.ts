@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   SnapshotError, inspectSnapshot, readSnapshot, sha256File, writeSnapshot, type SnapshotData, type SnapshotMeta,
 } from './format.js';
+import { sha256Views, sha256ViewsAsync, SHA256_IMPL } from '../native.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-'));
@@ -158,6 +159,19 @@ describe('inspectSnapshot / sha256File', () => {
     expect(await sha256File(path)).toBe(createHash('sha256').update(content).digest('hex'));
     writeFileSync(join(dir, 'empty'), '');
     expect(await sha256File(join(dir, 'empty'))).toBe(createHash('sha256').digest('hex'));
+  });
+
+  it('hashes scattered views of one buffer in place (engine sha256, sync and on a worker) like node:crypto', async () => {
+    const mem = new WebAssembly.Memory({ initial: 64 }); // 4 MiB, like an actor's
+    const all = new Uint8Array(mem.buffer);
+    for (let i = 0; i < all.length; i++) all[i] = (i * 2654435761) >>> 24;
+    // odd sizes and offsets: blocks split across views, an empty view, a view of 1 byte
+    const views = [all.subarray(3, 3 + 1000), all.subarray(5000, 5000), all.subarray(7000, 7001), all.subarray(1 << 20, (1 << 20) + 2_500_001)];
+    const want = views.reduce((h, v) => h.update(v), createHash('sha256')).digest('hex');
+    expect(sha256Views(views)).toBe(want);
+    expect(sha256Views(views, SHA256_IMPL.portable)).toBe(want);
+    expect(await sha256ViewsAsync(views)).toBe(want);
+    expect(() => sha256Views([all.subarray(0, 4), new Uint8Array(4)])).toThrow(/different buffers/);
   });
 });
 

@@ -10,14 +10,15 @@
 // streaming the K/V views without gathering them into one buffer. readSnapshot applies every check
 // of RELIABILITY.md "Snapshot reader" and throws SnapshotError with a stable code.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, read, readSync, realpathSync } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { sha256Views } from '../native.js';
 import { SnapshotError, snapErr } from './errors.js';
 import {
   checkFormat, checkTensors, decodeMeta, encodeMeta, expectedTensorNames, headerDigest, parseHeader,
-  type ParsedHeader,
 } from './header.js';
 import {
   MAX_HEADER_BYTES, type Snapshot, type SnapshotData, type SnapshotExpect, type SnapshotMeta, type SnapshotSummary,
@@ -29,6 +30,7 @@ export { SnapshotError, SNAPSHOT_CODES, type SnapshotErrorCode } from './errors.
 export { headerDigest } from './header.js';
 
 const CHUNK = 1 << 24;
+const LITTLE_ENDIAN = endianness() === 'LE';
 const ZERO_HASH = '0'.repeat(64);
 
 // ---------------------------------------------------------------------------------------------
@@ -39,38 +41,42 @@ function ioErr(path: string, what: string, e: unknown): SnapshotError {
   return snapErr('SNAP_IO', path, 'file', `${what}: ${err?.code ?? ''} ${err?.message ?? String(e)}`.trim());
 }
 
-/** Opens a regular file for reading (symlinks resolved; FIFOs, devices, directories refused). */
-async function openRegular(path: string): Promise<{ fh: FileHandle; size: number }> {
+/** Opens a regular file for reading (symlinks resolved; FIFOs, devices, directories refused).
+ *  Synchronous: a restore must not pay the thread-pool round trips of fs/promises. */
+function openRegular(path: string): { fd: number; size: number } {
   let real: string;
   try {
-    real = await realpath(path);
+    real = realpathSync(path);
   } catch (e) {
     throw ioErr(path, 'cannot resolve', e);
   }
-  const st = await lstat(real).catch((e: unknown) => { throw ioErr(path, 'cannot stat', e); });
+  let st;
+  try { st = lstatSync(real); } catch (e) { throw ioErr(path, 'cannot stat', e); }
   if (!st.isFile()) throw snapErr('SNAP_NOT_FILE', path, 'file', 'not a regular file');
   // O_NONBLOCK: if the path is swapped for a FIFO after lstat, open must not hang
-  const flags = fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0);
-  const fh = await open(real, flags).catch((e: unknown) => {
-    throw (e as NodeJS.ErrnoException)?.code === 'ELOOP' ? snapErr('SNAP_NOT_FILE', path, 'file', 'became a symlink') : ioErr(path, 'cannot open', e);
-  });
+  let fd: number;
   try {
-    const fst = await fh.stat();
-    if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw snapErr('SNAP_NOT_FILE', path, 'file', 'changed while opening');
-    return { fh, size: fst.size };
+    fd = openSync(real, fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0));
   } catch (e) {
-    await fh.close();
+    throw (e as NodeJS.ErrnoException)?.code === 'ELOOP' ? snapErr('SNAP_NOT_FILE', path, 'file', 'became a symlink') : ioErr(path, 'cannot open', e);
+  }
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw snapErr('SNAP_NOT_FILE', path, 'file', 'changed while opening');
+    return { fd, size: fst.size };
+  } catch (e) {
+    closeSync(fd);
     throw e instanceof SnapshotError ? e : ioErr(path, 'cannot stat', e);
   }
 }
 
-/** Reads exactly buf.length bytes at pos; a short read means the file shrank: SNAP_TRUNCATED. */
-async function readExact(fh: FileHandle, path: string, buf: Uint8Array, pos: number, field: string): Promise<void> {
+/** Reads exactly buf.length bytes at pos, straight into buf; a short read means the file shrank: SNAP_TRUNCATED. */
+function readExact(fd: number, path: string, buf: Uint8Array, pos: number, field: string): void {
   let done = 0;
   while (done < buf.length) {
     let n: number;
     try {
-      n = (await fh.read(buf, done, Math.min(buf.length - done, CHUNK), pos + done)).bytesRead;
+      n = readSync(fd, buf, done, Math.min(buf.length - done, 1 << 30), pos + done);
     } catch (e) {
       throw ioErr(path, `cannot read ${field}`, e);
     }
@@ -78,6 +84,8 @@ async function readExact(fh: FileHandle, path: string, buf: Uint8Array, pos: num
     done += n;
   }
 }
+
+const readAsync = promisify(read);
 
 async function writeAll(fh: FileHandle, buf: Uint8Array, pos: number): Promise<void> {
   let done = 0;
@@ -89,21 +97,27 @@ async function writeAll(fh: FileHandle, buf: Uint8Array, pos: number): Promise<v
 
 const bytesOf = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Streaming sha256 (lowercase hex) of a file: the model identity of a GGUF. */
+/** Streaming sha256 (lowercase hex) of a file: the model identity of a GGUF. Reads off the main
+ *  thread (a model is gigabytes); hashes each chunk as it arrives. */
 export async function sha256File(path: string): Promise<string> {
-  const { fh, size } = await openRegular(path);
+  const { fd, size } = openRegular(path);
   try {
     const h = createHash('sha256');
     const buf = new Uint8Array(Math.min(CHUNK, Math.max(size, 1)));
     for (let pos = 0; pos < size;) {
-      const n = Math.min(buf.length, size - pos);
-      await readExact(fh, path, buf.subarray(0, n), pos, 'data');
+      let n: number;
+      try {
+        n = (await readAsync(fd, buf, 0, Math.min(buf.length, size - pos), pos)).bytesRead;
+      } catch (e) {
+        throw ioErr(path, 'cannot read data', e);
+      }
+      if (n === 0) throw snapErr('SNAP_TRUNCATED', path, 'data', `file ended after ${pos} of ${size} bytes`);
       h.update(buf.subarray(0, n));
       pos += n;
     }
     return h.digest('hex');
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -151,7 +165,7 @@ export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ by
     tensors.push({ name, dtype, shape, begin: pos, end: pos + bytes });
     pos += bytes;
   };
-  const tokenBytes = endianness() === 'LE' ? bytesOf(s.tokens) : (() => {
+  const tokenBytes = LITTLE_ENDIAN ? bytesOf(s.tokens) : (() => {
     const b = new Uint8Array(n * 4);
     const dv = new DataView(b.buffer);
     s.tokens.forEach((t, i) => dv.setInt32(i * 4, t, true));
@@ -224,28 +238,46 @@ async function syncDir(dir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-interface Opened {
-  fh: FileHandle;
-  size: number;
-  headerBytes: number;
-  parsed: ParsedHeader;
-  meta: SnapshotMeta;
-  nTokens: number;
+/** An open snapshot whose header passed every check: the data can be read straight to where it is
+ *  needed (readInto), then verified where it lies (verify / verifyAsync in conversation.ts). */
+export interface SnapshotReader {
+  readonly path: string;
+  readonly size: number;
+  readonly headerBytes: number;
+  readonly meta: SnapshotMeta;
+  readonly nTokens: number;
+  /** Tensor entries in data order (tokens, k.0, v.0, k.1, …). */
+  readonly tensors: readonly SnapshotTensorInfo[];
+  /** The header's data_sha256 and header_sha256. */
+  readonly dataSha256: string;
+  readonly headerSha256: string;
+  formatVersion: string;
+  /** Reads tensor `name` into dst (exactly its byte size), with no buffer in between. */
+  readInto(name: string, dst: Uint8Array): void;
+  /** Reads dst.length bytes of the data section from offset `pos` (relative to the data start). */
+  readData(pos: number, dst: Uint8Array, field: string): void;
+  close(): void;
 }
 
-/** Every check that needs only the header (and the file size). Closes fh on failure. */
-async function openAndCheckHeader(path: string, expect?: SnapshotExpect): Promise<Opened> {
-  const { fh, size } = await openRegular(path);
+/**
+ * Opens a snapshot and applies every check that needs only the header and the file size (see
+ * RELIABILITY.md "Snapshot reader"). With `expect`, also refuses a snapshot of another model
+ * (SNAP_FOREIGN_MODEL, by GGUF hash), other dims (SNAP_SHAPE), or more tokens than the target
+ * context (SNAP_CONTEXT). The data is not read: callers read it with readInto and must verify it
+ * against dataSha256 (checkDataHash) and decode the tokens (decodeTokens) before using it.
+ */
+export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotReader {
+  const { fd, size } = openRegular(path);
   try {
     if (size < 8) throw snapErr('SNAP_TRUNCATED', path, 'header length', `file has ${size} bytes, needs 8`);
     const prefix = new Uint8Array(8);
-    await readExact(fh, path, prefix, 0, 'header length');
+    readExact(fd, path, prefix, 0, 'header length');
     const n = new DataView(prefix.buffer).getBigUint64(0, true);
     if (n < 2n || n > BigInt(MAX_HEADER_BYTES)) throw snapErr('SNAP_HEADER_SIZE', path, 'header length', `${n} not in 2..${MAX_HEADER_BYTES}`);
     const headerBytes = Number(n);
     if (8 + headerBytes > size) throw snapErr('SNAP_TRUNCATED', path, 'header', `declares ${headerBytes} bytes, file has ${size - 8} after the length`);
     const header = new Uint8Array(headerBytes);
-    await readExact(fh, path, header, 8, 'header');
+    readExact(fd, path, header, 8, 'header');
     const parsed = parseHeader(path, header, size - 8 - headerBytes);
     checkFormat(path, parsed.metadata);
     const digest = headerDigest(parsed.metadata, parsed.tensors);
@@ -254,106 +286,120 @@ async function openAndCheckHeader(path: string, expect?: SnapshotExpect): Promis
     }
     const meta = decodeMeta(path, parsed.metadata);
     const nTokens = checkTensors(path, parsed.tensors, meta);
-    if (expect) {
-      if (expect.modelSha256 !== undefined && expect.modelSha256.toLowerCase() !== meta.model.sha256) {
-        throw snapErr('SNAP_FOREIGN_MODEL', path, '__metadata__.model_sha256',
-          `snapshot of model ${meta.model.sha256.slice(0, 12)}… (${meta.model.arch}), target is ${expect.modelSha256.slice(0, 12)}…`);
-      }
-      const dims: [string, number, number][] = [
-        ['n_layer', meta.model.nLayer, expect.nLayer], ['n_kv_heads', meta.model.nKvHeads, expect.nKvHeads],
-        ['head_dim', meta.model.headDim, expect.headDim], ['n_vocab', meta.model.nVocab, expect.nVocab],
-      ];
-      for (const [k, have, want] of dims) {
-        if (have !== want) throw snapErr('SNAP_SHAPE', path, `__metadata__.${k}`, `${have}, target model has ${want}`);
-      }
-      if (nTokens > expect.maxTokens) throw snapErr('SNAP_CONTEXT', path, 'tensor "tokens".shape', `${nTokens} tokens > target context ${expect.maxTokens}`);
-    }
-    return { fh, size, headerBytes, parsed, meta, nTokens };
+    if (expect) checkExpect(path, meta, nTokens, expect);
+    const dataAt = 8 + headerBytes;
+    const tensors = [...parsed.tensors].sort((a, b) => a.begin - b.begin);
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    let open = true;
+    return {
+      path, size, headerBytes, meta, nTokens, tensors,
+      dataSha256: parsed.metadata.data_sha256, headerSha256: parsed.metadata.header_sha256, formatVersion: parsed.metadata.format_version,
+      readInto(name, dst) {
+        const t = byName.get(name);
+        if (!t || dst.byteLength !== t.end - t.begin) throw snapErr('SNAP_INPUT', path, name, `no such tensor or ${dst.byteLength} bytes for ${t ? t.end - t.begin : 0}`);
+        readExact(fd, path, dst, dataAt + t.begin, `tensor "${name}"`);
+      },
+      readData(pos, dst, field) {
+        if (pos < 0 || pos + dst.byteLength > size - dataAt) throw snapErr('SNAP_INPUT', path, field, `range [${pos}, +${dst.byteLength}) outside the data`);
+        readExact(fd, path, dst, dataAt + pos, field);
+      },
+      close() { if (open) { open = false; closeSync(fd); } },
+    };
   } catch (e) {
-    await fh.close();
+    closeSync(fd);
     throw e;
   }
 }
 
-function decodeTokens(path: string, bytes: Uint8Array, nVocab: number): Int32Array {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Int32Array(bytes.byteLength / 4);
-  for (let i = 0; i < out.length; i++) {
-    const t = dv.getInt32(i * 4, true);
-    if (t < 0 || t >= nVocab) throw snapErr('SNAP_TOKEN', path, `tokens[${i}]`, `${t} outside [0, ${nVocab})`);
-    out[i] = t;
+function checkExpect(path: string, meta: SnapshotMeta, nTokens: number, expect: SnapshotExpect): void {
+  if (expect.modelSha256 !== undefined && expect.modelSha256.toLowerCase() !== meta.model.sha256) {
+    throw snapErr('SNAP_FOREIGN_MODEL', path, '__metadata__.model_sha256',
+      `snapshot of model ${meta.model.sha256.slice(0, 12)}… (${meta.model.arch}), target is ${expect.modelSha256.slice(0, 12)}…`);
   }
-  return out;
+  const dims: [string, number, number][] = [
+    ['n_layer', meta.model.nLayer, expect.nLayer], ['n_kv_heads', meta.model.nKvHeads, expect.nKvHeads],
+    ['head_dim', meta.model.headDim, expect.headDim], ['n_vocab', meta.model.nVocab, expect.nVocab],
+  ];
+  for (const [k, have, want] of dims) {
+    if (have !== want) throw snapErr('SNAP_SHAPE', path, `__metadata__.${k}`, `${have}, target model has ${want}`);
+  }
+  if (nTokens > expect.maxTokens) throw snapErr('SNAP_CONTEXT', path, 'tensor "tokens".shape', `${nTokens} tokens > target context ${expect.maxTokens}`);
 }
 
-/**
- * Reads and fully validates a snapshot (see RELIABILITY.md "Snapshot reader"). With `expect`, also
- * refuses a snapshot of another model (SNAP_FOREIGN_MODEL, by GGUF hash), other dims (SNAP_SHAPE), or
- * more tokens than the target context (SNAP_CONTEXT) before the data is read.
- */
+/** Throws SNAP_HASH unless `actual` (the sha256 of the data as read) is the header's data_sha256. */
+export function checkDataHash(path: string, expected: string, actual: string): void {
+  if (actual !== expected) throw snapErr('SNAP_HASH', path, '__metadata__.data_sha256', 'does not match the data section');
+}
+
+/** Token ids from the tokens tensor's little-endian bytes, each checked against the vocabulary:
+ *  a view of `bytes` where the host is little-endian and the bytes 4-aligned, else a decoded copy. */
+export function decodeTokens(path: string, bytes: Uint8Array, nVocab: number): Int32Array {
+  const n = bytes.byteLength >> 2;
+  let ids: Int32Array;
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) ids = new Int32Array(bytes.buffer, bytes.byteOffset, n);
+  else {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) ids[i] = dv.getInt32(i * 4, true);
+  }
+  for (let i = 0; i < n; i++) {
+    const t = ids[i];
+    if (t < 0 || t >= nVocab) throw snapErr('SNAP_TOKEN', path, `tokens[${i}]`, `${t} outside [0, ${nVocab})`);
+  }
+  return ids;
+}
+
+/** Reads a snapshot into one buffer and fully validates it, data hash included (openSnapshot's
+ *  checks, then SNAP_HASH and SNAP_TOKEN). */
 export async function readSnapshot(path: string, expect?: SnapshotExpect): Promise<Snapshot> {
-  const o = await openAndCheckHeader(path, expect);
+  const r = openSnapshot(path, expect);
   try {
-    const dataAt = 8 + o.headerBytes;
-    const data = new Uint8Array(o.size - dataAt);
-    await readExact(o.fh, path, data, dataAt, 'data');
-    const dataSha256 = createHash('sha256').update(data).digest('hex');
-    if (dataSha256 !== o.parsed.metadata.data_sha256) {
-      throw snapErr('SNAP_HASH', path, '__metadata__.data_sha256', 'does not match the data section');
-    }
-    const byName = new Map(o.parsed.tensors.map((t) => [t.name, t]));
-    const view = (name: string) => {
-      const t = byName.get(name) as SnapshotTensorInfo;
-      return data.subarray(t.begin, t.end);
-    };
-    const nVocab = Math.min(o.meta.model.nVocab, expect?.nVocab ?? Infinity);
-    const tokens = decodeTokens(path, view('tokens'), nVocab);
-    const k: Uint8Array[] = [];
-    const v: Uint8Array[] = [];
-    for (let l = 0; l < o.meta.model.nLayer; l++) {
-      k.push(view(`k.${l}`));
-      v.push(view(`v.${l}`));
-    }
-    return { tokens, k, v, meta: o.meta, dataSha256 };
+    const data = new Uint8Array(r.size - 8 - r.headerBytes);
+    const view = (t: SnapshotTensorInfo) => data.subarray(t.begin, t.end);
+    r.readData(0, data, 'data');
+    checkDataHash(path, r.dataSha256, sha256Views([data]));
+    const byName = new Map(r.tensors.map((t) => [t.name, t]));
+    const get = (name: string) => view(byName.get(name) as SnapshotTensorInfo);
+    const tokens = decodeTokens(path, get('tokens'), Math.min(r.meta.model.nVocab, expect?.nVocab ?? Infinity));
+    const k: Uint8Array[] = [], v: Uint8Array[] = [];
+    for (let l = 0; l < r.meta.model.nLayer; l++) { k.push(get(`k.${l}`)); v.push(get(`v.${l}`)); }
+    return { tokens, k, v, meta: r.meta, dataSha256: r.dataSha256 };
   } finally {
-    await o.fh.close();
+    r.close();
   }
 }
 
 /** Verifies a snapshot like readSnapshot (no target model) but streams the data; returns a summary. */
 export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
-  const o = await openAndCheckHeader(path);
+  const r = openSnapshot(path);
   try {
-    const dataAt = 8 + o.headerBytes;
-    const dataBytes = o.size - dataAt;
     const hash = createHash('sha256');
+    const dataBytes = r.size - 8 - r.headerBytes;
     const buf = new Uint8Array(Math.min(CHUNK, Math.max(dataBytes, 1)));
-    for (let pos = 0; pos < dataBytes;) {
-      const n = Math.min(buf.length, dataBytes - pos);
-      await readExact(o.fh, path, buf.subarray(0, n), dataAt + pos, 'data');
-      hash.update(buf.subarray(0, n));
-      pos += n;
+    for (let pos = 0; pos < dataBytes; pos += buf.length) {
+      const part = buf.subarray(0, Math.min(buf.length, dataBytes - pos));
+      r.readData(pos, part, 'data');
+      hash.update(part);
     }
-    const dataSha256 = hash.digest('hex');
-    if (dataSha256 !== o.parsed.metadata.data_sha256) throw snapErr('SNAP_HASH', path, '__metadata__.data_sha256', 'does not match the data section');
-    const tok = o.parsed.tensors.find((t) => t.name === 'tokens') as SnapshotTensorInfo;
+    checkDataHash(path, r.dataSha256, hash.digest('hex'));
+    const tok = r.tensors.find((t) => t.name === 'tokens') as SnapshotTensorInfo;
     const tokenBytes = new Uint8Array(tok.end - tok.begin);
-    await readExact(o.fh, path, tokenBytes, dataAt + tok.begin, 'data');
-    decodeTokens(path, tokenBytes, o.meta.model.nVocab);
-    const order = new Map(expectedTensorNames(o.meta.model.nLayer).map((name, i) => [name, i]));
+    r.readInto('tokens', tokenBytes);
+    decodeTokens(path, tokenBytes, r.meta.model.nVocab);
+    const order = new Map(expectedTensorNames(r.meta.model.nLayer).map((name, i) => [name, i]));
     return {
       path,
-      fileBytes: o.size,
-      headerBytes: o.headerBytes,
+      fileBytes: r.size,
+      headerBytes: r.headerBytes,
       dataBytes,
-      formatVersion: o.parsed.metadata.format_version,
-      nTokens: o.nTokens,
-      tensors: [...o.parsed.tensors].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)),
-      meta: o.meta,
-      dataSha256,
-      headerSha256: o.parsed.metadata.header_sha256,
+      formatVersion: r.formatVersion,
+      nTokens: r.nTokens,
+      tensors: [...r.tensors].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)),
+      meta: r.meta,
+      dataSha256: r.dataSha256,
+      headerSha256: r.headerSha256,
     };
   } finally {
-    await o.fh.close();
+    r.close();
   }
 }
