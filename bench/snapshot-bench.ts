@@ -148,7 +148,7 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       const h = a.header();
       const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(a.bytes().buffer, h.tokensOff, n * 4)]]);
       for (let l = 0; l < info.nLayer; l++) { views.set(`k.${l}`, u8(a.kv('k', l, n))); views.set(`v.${l}`, u8(a.kv('v', l, n))); }
-      for (const t of snap.tensors) snap.readInto(t.name, views.get(t.name) as Uint8Array);
+      snap.readTensors(snap.tensors.map((t) => views.get(t.name) as Uint8Array));
       snap.close();
       read.push(ms(t0));
       t0 = now();

@@ -457,7 +457,7 @@ export class Conversation {
     const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(a.bytes().buffer, h.tokensOff, n * 4)]]);
     for (let l = 0; l < info.nLayer; l++) { views.set(`k.${l}`, u8(a.kv('k', l, n))); views.set(`v.${l}`, u8(a.kv('v', l, n))); }
     const inOrder = snap.tensors.map((t) => views.get(t.name) as Uint8Array);
-    for (const t of snap.tensors) snap.readInto(t.name, views.get(t.name) as Uint8Array);
+    snap.readTensors(inOrder);
     // ids are checked against the vocabulary; the file's little-endian bytes are already what the
     // actor (Wasm memory is little-endian) and the engine (little-endian hosts only) read
     decodeTokens(snap.path, views.get('tokens') as Uint8Array, info.nVocab);

@@ -10,7 +10,7 @@
 // streaming the K/V views without gathering them into one buffer. readSnapshot applies every check
 // of RELIABILITY.md "Snapshot reader" and throws SnapshotError with a stable code.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, read, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, read, readSync, readvSync, realpathSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { endianness } from 'node:os';
@@ -239,7 +239,7 @@ async function syncDir(dir: string): Promise<void> {
 // Reading
 
 /** An open snapshot whose header passed every check: the data can be read straight to where it is
- *  needed (readInto), then verified where it lies (verify / verifyAsync in conversation.ts). */
+ *  needed (readTensors), then verified where it lies (checkDataHash). */
 export interface SnapshotReader {
   readonly path: string;
   readonly size: number;
@@ -252,8 +252,9 @@ export interface SnapshotReader {
   readonly dataSha256: string;
   readonly headerSha256: string;
   formatVersion: string;
-  /** Reads tensor `name` into dst (exactly its byte size), with no buffer in between. */
-  readInto(name: string, dst: Uint8Array): void;
+  /** Reads every tensor straight into its destination (dsts[i] receives tensors[i], exactly its
+   *  byte size), with no buffer in between and, normally, one system call (a scatter read). */
+  readTensors(dsts: readonly Uint8Array[]): void;
   /** Reads dst.length bytes of the data section from offset `pos` (relative to the data start). */
   readData(pos: number, dst: Uint8Array, field: string): void;
   close(): void;
@@ -263,7 +264,7 @@ export interface SnapshotReader {
  * Opens a snapshot and applies every check that needs only the header and the file size (see
  * RELIABILITY.md "Snapshot reader"). With `expect`, also refuses a snapshot of another model
  * (SNAP_FOREIGN_MODEL, by GGUF hash), other dims (SNAP_SHAPE), or more tokens than the target
- * context (SNAP_CONTEXT). The data is not read: callers read it with readInto and must verify it
+ * context (SNAP_CONTEXT). The data is not read: callers read it with readTensors and must verify it
  * against dataSha256 (checkDataHash) and decode the tokens (decodeTokens) before using it.
  */
 export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotReader {
@@ -294,10 +295,24 @@ export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotRea
     return {
       path, size, headerBytes, meta, nTokens, tensors,
       dataSha256: parsed.metadata.data_sha256, headerSha256: parsed.metadata.header_sha256, formatVersion: parsed.metadata.format_version,
-      readInto(name, dst) {
-        const t = byName.get(name);
-        if (!t || dst.byteLength !== t.end - t.begin) throw snapErr('SNAP_INPUT', path, name, `no such tensor or ${dst.byteLength} bytes for ${t ? t.end - t.begin : 0}`);
-        readExact(fd, path, dst, dataAt + t.begin, `tensor "${name}"`);
+      readTensors(dsts) {
+        tensors.forEach((t, i) => {
+          if (dsts[i]?.byteLength !== t.end - t.begin) throw snapErr('SNAP_INPUT', path, t.name, `destination of ${dsts[i]?.byteLength} bytes for ${t.end - t.begin}`);
+        });
+        // the tensors tile the data section in this order (checkTensors), so one readv fills them all
+        let at = 0, pending = dsts.filter((d) => d.byteLength > 0);
+        while (pending.length) {
+          let n: number;
+          try {
+            n = readvSync(fd, pending, dataAt + at);
+          } catch (e) {
+            throw ioErr(path, 'cannot read data', e);
+          }
+          if (n === 0) throw snapErr('SNAP_TRUNCATED', path, 'data', `file ended after ${at} data bytes`);
+          at += n;
+          while (pending.length && n >= pending[0].byteLength) { n -= pending[0].byteLength; pending = pending.slice(1); }
+          if (n > 0) pending = [pending[0].subarray(n), ...pending.slice(1)];
+        }
       },
       readData(pos, dst, field) {
         if (pos < 0 || pos + dst.byteLength > size - dataAt) throw snapErr('SNAP_INPUT', path, field, `range [${pos}, +${dst.byteLength}) outside the data`);
@@ -384,7 +399,7 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
     checkDataHash(path, r.dataSha256, hash.digest('hex'));
     const tok = r.tensors.find((t) => t.name === 'tokens') as SnapshotTensorInfo;
     const tokenBytes = new Uint8Array(tok.end - tok.begin);
-    r.readInto('tokens', tokenBytes);
+    r.readData(tok.begin, tokenBytes, 'tensor "tokens"');
     decodeTokens(path, tokenBytes, r.meta.model.nVocab);
     const order = new Map(expectedTensorNames(r.meta.model.nLayer).map((name, i) => [name, i]));
     return {
