@@ -113,6 +113,7 @@ function bind() {
       'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']), 'cairn_forward'),
     model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
     model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
+    read_file_regions: f('int cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges)'),
     sha256_regions: f('int cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges, int32_t impl, _Out_ uint8_t *out)'),
     measure_read_bandwidth: f('double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps)'),
   };
@@ -160,6 +161,19 @@ export function sha256Views(views: readonly ArrayBufferView[], impl: number = SH
   const out = new Uint8Array(32);
   check(native().sha256_regions(base, base.byteLength, ranges, views.length, impl, out) as number, 'sha256');
   return Buffer.from(out).toString('hex');
+}
+
+/**
+ * Reads file bytes [fileOff, fileOff + Σ lengths) of fd straight into the views, in order (the
+ * engine overlaps faulting the destination pages in with the copy). Returns false where the
+ * engine cannot (Windows, views on several buffers): the caller reads some other way. Throws
+ * EngineError (CAIRN_E_IO, CAIRN_E_TRUNCATED) when the read fails.
+ */
+export function readFileIntoViews(fd: number, fileOff: number, views: readonly ArrayBufferView[]): boolean {
+  if (process.platform === 'win32' || views.some((v) => v.buffer !== views[0].buffer)) return false;
+  const { base, ranges } = regionsOf(views);
+  check(native().read_file_regions(fd, fileOff, base, base.byteLength, ranges, views.length) as number, 'read');
+  return true;
 }
 
 /** sha256Views on a worker thread: the main thread goes on while the bytes are hashed in place.

@@ -234,6 +234,15 @@ enum { CAIRN_SHA256_AUTO = 0, CAIRN_SHA256_PORTABLE = 1, CAIRN_SHA256_SHANI = 2 
 CAIRN_API cairn_status cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges,
                                             uint32_t n_ranges, int32_t impl, uint8_t out[32]);
 
+/* ---- file reads ------------------------------------------------------------- */
+
+/* Reads the file bytes [file_off, file_off + Σ lengths) of fd into the (offset, length) regions
+ * of base[0..base_size), in order; every range is checked first. For large reads a helper thread
+ * faults the destination pages in ahead of the copy. CAIRN_E_IO / CAIRN_E_TRUNCATED on a failed
+ * or short read (the regions are then partly written). POSIX only (CAIRN_E_ARG on Windows). */
+CAIRN_API cairn_status cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size,
+                                               const uint64_t *ranges, uint32_t n_ranges);
+
 /* ---- diagnostics ---------------------------------------------------------- */
 
 /* Measures this machine's read bandwidth in bytes/second: n_threads threads sum a

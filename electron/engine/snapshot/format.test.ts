@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  SnapshotError, inspectSnapshot, readSnapshot, sha256File, writeSnapshot, type SnapshotData, type SnapshotMeta,
+  SnapshotError, inspectSnapshot, openSnapshot, readSnapshot, sha256File, writeSnapshot, type SnapshotData, type SnapshotMeta,
 } from './format.js';
 import { sha256Views, sha256ViewsAsync, SHA256_IMPL } from '../native.js';
 
@@ -90,6 +90,28 @@ describe('writeSnapshot / readSnapshot', () => {
     expect(r.meta).toEqual(s.meta);
     expect(r.dataSha256).toBe(dataSha256);
     expect(await readSnapshot(path)).toBeTruthy(); // no target: header/data checks only
+  });
+
+  it('readTensors fills one buffer (engine read) and separate buffers (runtime readv) alike', async () => {
+    const s = sample(300, 3, 2, 64); // 300 × 2 × 64 × 2 B = 75 KiB per K/V tensor
+    const path = join(dir, 'scatter.cairn');
+    await writeSnapshot(path, s);
+    const r = openSnapshot(path, expectOf(s));
+    try {
+      const sizes = r.tensors.map((t) => t.end - t.begin);
+      const one = new Uint8Array(sizes.reduce((a, b) => a + b, 0) + 4096);
+      let at = 0;
+      const inOne = sizes.map((n) => { const v = one.subarray(at + 64, at + 64 + n); at += n + 1; return v; });
+      r.readTensors(inOne);
+      const separate = sizes.map((n) => new Uint8Array(n));
+      r.readTensors(separate);
+      separate.forEach((v, i) => expect(Buffer.compare(v, inOne[i])).toBe(0));
+      expect(new Int32Array(separate[0].buffer)).toEqual(s.tokens);
+      expect(Buffer.compare(separate[1], s.k[0])).toBe(0);
+      expect(() => r.readTensors(separate.slice(1))).toThrow(/destination of/);
+    } finally {
+      r.close();
+    }
   });
 
   it('round-trips an empty snapshot (n = 0)', async () => {

@@ -15,7 +15,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { sha256Views } from '../native.js';
+import { EngineError, readFileIntoViews, sha256Views } from '../native.js';
 import { SnapshotError, snapErr } from './errors.js';
 import {
   checkFormat, checkTensors, decodeMeta, encodeMeta, expectedTensorNames, headerDigest, parseHeader,
@@ -299,7 +299,14 @@ export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotRea
         tensors.forEach((t, i) => {
           if (dsts[i]?.byteLength !== t.end - t.begin) throw snapErr('SNAP_INPUT', path, t.name, `destination of ${dsts[i]?.byteLength} bytes for ${t.end - t.begin}`);
         });
-        // the tensors tile the data section in this order (checkTensors), so one readv fills them all
+        // the tensors tile the data section in this order (checkTensors): one engine call (or one
+        // readv where the engine cannot) fills them all
+        try {
+          if (readFileIntoViews(fd, dataAt, dsts)) return;
+        } catch (e) {
+          if (!(e instanceof EngineError)) throw e;
+          throw e.code === 'CAIRN_E_TRUNCATED' ? snapErr('SNAP_TRUNCATED', path, 'data', e.message) : ioErr(path, 'cannot read data', e);
+        }
         let at = 0, pending = dsts.filter((d) => d.byteLength > 0);
         while (pending.length) {
           let n: number;
