@@ -290,7 +290,6 @@ export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotRea
     if (expect) checkExpect(path, meta, nTokens, expect);
     const dataAt = 8 + headerBytes;
     const tensors = [...parsed.tensors].sort((a, b) => a.begin - b.begin);
-    const byName = new Map(tensors.map((t) => [t.name, t]));
     let open = true;
     return {
       path, size, headerBytes, meta, nTokens, tensors,
