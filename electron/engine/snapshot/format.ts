@@ -31,6 +31,7 @@ export { headerDigest } from './header.js';
 
 const CHUNK = 1 << 24;
 const LITTLE_ENDIAN = endianness() === 'LE';
+const HEAD_READ = 1 << 16; // bytes read at once for the length prefix and header
 const ZERO_HASH = '0'.repeat(64);
 
 // ---------------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ function ioErr(path: string, what: string, e: unknown): SnapshotError {
 function openRegular(path: string): { fd: number; size: number } {
   let real: string;
   try {
-    real = realpathSync(path);
+    real = realpathSync.native(path);
   } catch (e) {
     throw ioErr(path, 'cannot resolve', e);
   }
@@ -271,14 +272,20 @@ export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotRea
   const { fd, size } = openRegular(path);
   try {
     if (size < 8) throw snapErr('SNAP_TRUNCATED', path, 'header length', `file has ${size} bytes, needs 8`);
-    const prefix = new Uint8Array(8);
-    readExact(fd, path, prefix, 0, 'header length');
-    const n = new DataView(prefix.buffer).getBigUint64(0, true);
+    // one read for the length and (typically all of) the header
+    const head = new Uint8Array(Math.min(size, HEAD_READ));
+    readExact(fd, path, head, 0, 'header');
+    const n = new DataView(head.buffer).getBigUint64(0, true);
     if (n < 2n || n > BigInt(MAX_HEADER_BYTES)) throw snapErr('SNAP_HEADER_SIZE', path, 'header length', `${n} not in 2..${MAX_HEADER_BYTES}`);
     const headerBytes = Number(n);
     if (8 + headerBytes > size) throw snapErr('SNAP_TRUNCATED', path, 'header', `declares ${headerBytes} bytes, file has ${size - 8} after the length`);
-    const header = new Uint8Array(headerBytes);
-    readExact(fd, path, header, 8, 'header');
+    let header: Uint8Array;
+    if (8 + headerBytes <= head.length) header = head.subarray(8, 8 + headerBytes);
+    else {
+      header = new Uint8Array(headerBytes);
+      header.set(head.subarray(8));
+      readExact(fd, path, header.subarray(head.length - 8), head.length, 'header');
+    }
     const parsed = parseHeader(path, header, size - 8 - headerBytes);
     checkFormat(path, parsed.metadata);
     const digest = headerDigest(parsed.metadata, parsed.tensors);
