@@ -581,9 +581,49 @@ void cairn_gguf_free(cairn_gguf *g) {
     free(g->t_hash);
 #if !defined(_WIN32)
     if (g->map) munmap(g->map, g->map_len);
+    if (g->arena_map) munmap(g->arena_map, g->arena_map_len);
 #endif
     free(g->owned);
     free(g);
+}
+
+/* ---- tensor data in anonymous memory ------------------------------------------- */
+
+#define HUGE_PAGE (2ull << 20)
+#define COPY_WINDOW (32ull << 20)
+
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, bool *huge_ok) {
+    if (huge_ok) *huge_ok = false;
+#if defined(__linux__)
+    if (!g || !g->map || g->arena_map || g->n_tensors == 0)
+        return cairn_fail(CAIRN_E_ARG, "%s: no mapped tensor data to copy", g ? g->label : "?");
+    /* The arena holds the file from `start` (the data section rounded down to 2 MiB) to its end,
+     * at a 2 MiB-aligned address, so every address keeps its file offset modulo 2 MiB: the
+     * tensors keep their alignment and whole huge pages cover them. */
+    const uint64_t start = g->data_offset & ~(HUGE_PAGE - 1);
+    const size_t len = (size_t)(g->size - start), map_len = len + (size_t)HUGE_PAGE;
+    uint8_t *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return cairn_fail(CAIRN_E_NOMEM, "%s: cannot allocate %zu bytes for the weights", g->label, len);
+    uint8_t *a = (uint8_t *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (huge && huge_ok) *huge_ok = madvise(a, len, MADV_HUGEPAGE) == 0;
+    /* Window by window: copy, then drop the window's file pages from this process (the mapping
+     * is private and never written, so a later touch would only re-read the file), so that the
+     * two copies are never both resident beyond one window. */
+    const uint8_t *src = g->map;
+    for (uint64_t off = start; off < g->size; off += COPY_WINDOW) {
+        const size_t n = (size_t)CAIRN_MIN(COPY_WINDOW, g->size - off);
+        memcpy(a + (off - start), src + off, n);
+        const uint64_t lo = off & ~(uint64_t)4095;
+        madvise((void *)(src + lo), (size_t)(off + n - lo), MADV_DONTNEED);
+    }
+    for (int64_t i = 0; i < g->n_tensors; i++) g->tensors[i].data = a + (g->tensors[i].offset - start);
+    g->arena_map = m;
+    g->arena_map_len = map_len;
+    return CAIRN_OK;
+#else
+    (void)huge;
+    return cairn_fail(CAIRN_E_ARG, "%s: no mapped tensor data to copy", g ? g->label : "?");
+#endif
 }
 
 /* ---- public accessors --------------------------------------------------------- */
