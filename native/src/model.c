@@ -282,7 +282,7 @@ static cairn_status place_weights(cairn_model *m, const char *path, int32_t mode
     m->info.weights = CAIRN_WEIGHTS_MAP;
     if (mode == CAIRN_WEIGHTS_MAP || (mode == CAIRN_WEIGHTS_AUTO && !thp_enabled())) return CAIRN_OK;
     bool huge = false;
-    const cairn_status s = cairn_gguf_copy_data(m->gguf, true, &huge);
+    const cairn_status s = cairn_gguf_copy_data(m->gguf, true, m->pool, &huge);
     if (s == CAIRN_E_ARG || (s && mode == CAIRN_WEIGHTS_AUTO)) { cairn_clear_error(); return CAIRN_OK; }
     if (s) return s;
     m->info.weights = huge ? CAIRN_WEIGHTS_HUGE : CAIRN_WEIGHTS_COPY;
@@ -315,7 +315,6 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
         if (need > avail)
             s = cairn_fail(CAIRN_E_NOMEM, "%s: needs %.2f GB, %.2f GB available", path, need / 1e9, avail / 1e9);
     }
-    if (!s) s = place_weights(m, path, p->weights);
     if (!s) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         int nt = p->n_threads > 0 ? p->n_threads : (int)(nc > 0 ? nc : 1);
@@ -326,6 +325,7 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
         m->info.n_threads = nt;
         m->info.backend = m->kern ? m->kern->backend : 0;
     }
+    if (!s) s = place_weights(m, path, p->weights);
     if (s) { cairn_model_free(m); return s; }
     *out = m;
     return CAIRN_OK;
