@@ -146,7 +146,8 @@ CAIRN_API uint64_t     cairn_gguf_tensor_ne  (const cairn_gguf *g, int64_t t, ui
 /* Offset of the tensor's data from the start of the file, and its size in bytes. */
 CAIRN_API uint64_t     cairn_gguf_tensor_offset(const cairn_gguf *g, int64_t t);
 CAIRN_API uint64_t     cairn_gguf_tensor_size  (const cairn_gguf *g, int64_t t);
-/* Pointer to the tensor's bytes inside the mapping (read-only). */
+/* Pointer to the tensor's bytes (read-only): inside the mapping, or, for a model's handle whose
+ * weights were copied (CAIRN_WEIGHTS_COPY), inside that copy. */
 CAIRN_API const void * cairn_gguf_tensor_data  (const cairn_gguf *g, int64_t t);
 
 /* ---- model --------------------------------------------------------------- */
