@@ -9,9 +9,6 @@
 #define CAIRN_GGUF_IMPL_H
 
 #include "cairn-impl.h"
-#include "threadpool.h"
-
-#include <stdatomic.h>
 
 /* Reader caps (RELIABILITY.md). */
 #define CAIRN_GGUF_MAX_TENSORS    65536u
@@ -80,7 +77,10 @@ struct cairn_gguf {
  * transparent huge pages (*huge_ok says whether madvise accepted). The bytes are the ones the
  * reader validated, unchanged. CAIRN_E_ARG if the handle is not a mapped file (or is already
  * copied, or this is not Linux); CAIRN_E_NOMEM if the memory cannot be had (nothing changed). */
-cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_pool *pool, bool *huge_ok);
+/* `run(arg, fn, ctx)`, when given, calls fn(ctx, ith, nth) on nth threads and returns when all
+ * are done (the engine's thread pool); without it one thread copies. */
+typedef void (*cairn_gguf_run_fn)(void *arg, void (*fn)(void *ctx, int ith, int nth), void *ctx);
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_gguf_run_fn run, void *arg, bool *huge_ok);
 
 /* Parsed entries by index; NULL if out of range. */
 const cairn_gguf_tensor *cairn_gguf_tensor_at(const cairn_gguf *g, int64_t t);

@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -614,7 +615,7 @@ static void copy_worker(void *ctx, int ith, int nth) {
     }
 }
 
-cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_pool *pool, bool *huge_ok) {
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_gguf_run_fn run, void *arg, bool *huge_ok) {
     if (huge_ok) *huge_ok = false;
     if (!g || !g->map || g->arena_map || g->n_tensors == 0)
         return cairn_fail(CAIRN_E_ARG, "%s: no mapped tensor data to copy", g ? g->label : "?");
@@ -629,7 +630,7 @@ cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_pool *pool, bo
     if (huge && huge_ok) *huge_ok = madvise(a, len, MADV_HUGEPAGE) == 0;
     /* zeroing the fresh pages is most of the time (more so in a VM): every thread takes windows */
     copy_job j = {g->map, a, start, g->size, 0};
-    if (pool) cairn_pool_run(pool, copy_worker, &j);
+    if (run) run(arg, copy_worker, &j);
     else copy_worker(&j, 0, 1);
     for (int64_t i = 0; i < g->n_tensors; i++) g->tensors[i].data = a + (g->tensors[i].offset - start);
     g->arena_map = m;
@@ -637,9 +638,9 @@ cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_pool *pool, bo
     return CAIRN_OK;
 }
 #else
-cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_pool *pool, bool *huge_ok) {
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_gguf_run_fn run, void *arg, bool *huge_ok) {
     if (huge_ok) *huge_ok = false;
-    (void)huge; (void)pool;
+    (void)huge; (void)run; (void)arg;
     return cairn_fail(CAIRN_E_ARG, "%s: no mapped tensor data to copy", g ? g->label : "?");
 }
 #endif
