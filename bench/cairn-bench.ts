@@ -1,11 +1,11 @@
 // cairn-bench.ts — Cairn's side of the speed benchmark: prefill P tokens in one call, then
 // decode D tokens one at a time after them (positions P..P+D-1), as bench/llama-capi.c does.
-import { Model, type BackendName } from '../electron/engine/model.js';
+import { Model, type BackendName, type WeightsMode } from '../electron/engine/model.js';
 import { native } from '../electron/engine/native.js';
 import { spread, seededTokens, type Spread } from './stats.js';
 
 export interface CairnBenchResult {
-  engine: 'cairn'; backend: string; threads: number;
+  engine: 'cairn'; backend: string; threads: number; weights: string;
   prefillTokens: number; decodeTokens: number;
   prefillTps: Spread; decodeTps: Spread;
   /** bytes of weights read per decoded token (every matrix once) */
@@ -15,11 +15,13 @@ export interface CairnBenchResult {
   rssGrowth: number; rssBound: number;
 }
 
-export interface BenchOptions { threads: number; prefill: number; decode: number; reps: number; backend?: BackendName }
+export interface BenchOptions {
+  threads: number; prefill: number; decode: number; reps: number; backend?: BackendName; weights?: WeightsMode;
+}
 
 export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
   const rss0 = process.memoryUsage().rss;
-  const model = Model.load(path, { threads: o.threads, backend: o.backend });
+  const model = Model.load(path, { threads: o.threads, backend: o.backend, weights: o.weights });
   try {
     const V = model.info.nVocab;
     const state = model.createState(o.prefill + o.decode, 1);
@@ -38,7 +40,7 @@ export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
     const i = model.info;
     const kvBytes = 2 * i.nLayer * (o.prefill + o.decode) * i.nHeadKv * i.headDim * 2;
     return {
-      engine: 'cairn', backend: i.backend, threads: i.threads,
+      engine: 'cairn', backend: i.backend, threads: i.threads, weights: i.weights,
       prefillTokens: o.prefill, decodeTokens: o.decode, prefillTps: spread(pp), decodeTps: spread(tg),
       bytesPerToken: decodeBytesPerToken(model),
       rssGrowth: process.memoryUsage().rss - rss0, rssBound: i.fileSize + kvBytes + 64 * 2 ** 20,

@@ -35,7 +35,7 @@ const sp = (s: { median: number; min: number; max: number }) => `${f1(s.median)}
 export function formatComparisons(label: (c: Comparison) => string, cs: Comparison[]): string {
   const head = '| model | engine | prefill tok/s (min–max) | decode tok/s (min–max) | decode ÷ bandwidth | prefill ratio | decode ratio |\n|---|---|---|---|---|---|---|';
   const rows = cs.flatMap((c) => {
-    const r = [`| ${label(c)} | cairn (${c.cairn.backend}, ${c.threads} thr) | ${sp(c.cairn.prefillTps)} | ${sp(c.cairn.decodeTps)} | ${pct(c.bandwidthShare.cairn)} | ${c.ratio ? `${c.ratio.prefill.toFixed(2)}×` : '-'} | ${c.ratio ? `${c.ratio.decode.toFixed(2)}×` : '-'} |`];
+    const r = [`| ${label(c)} | cairn (${c.cairn.backend}, ${c.threads} thr, ${c.cairn.weights}) | ${sp(c.cairn.prefillTps)} | ${sp(c.cairn.decodeTps)} | ${pct(c.bandwidthShare.cairn)} | ${c.ratio ? `${c.ratio.prefill.toFixed(2)}×` : '-'} | ${c.ratio ? `${c.ratio.decode.toFixed(2)}×` : '-'} |`];
     if (c.llama) r.push(`| ${label(c)} | llama.cpp C API (${c.llama.backend.variant}) | ${sp(c.llama.prefill_tps)} | ${sp(c.llama.decode_tps)} | ${pct(c.bandwidthShare.llama ?? 0)} | 1.00× | 1.00× |`);
     return r;
   });

@@ -1,14 +1,14 @@
 // Integration tests of the native engine through its koffi binding, on generated llama GGUF files.
 import { describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { koffiAddress } from './native.js';
-import { Model, type BackendName } from './model.js';
+import { Model, type BackendName, type WeightsMode } from './model.js';
 import { EngineError } from './native.js';
-import { cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from './llama-builder.js';
+import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from './llama-builder.js';
 import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
@@ -120,6 +120,72 @@ describe('forward pass over caller memory', () => {
     expect(code(() => m.forward(st, [1, 2], 0, { cancel }))).toBe('CAIRN_E_CANCELLED');
     expect(code(() => m.forward(st, [1, 2], 0))).toBe('ok');
     m.close();
+  });
+});
+
+/** Resident bytes of this process's mappings of `file` (Linux /proc/self/smaps). */
+function fileRss(file: string): number {
+  let inFile = false, kb = 0;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(` ${file}`);
+    else if (inFile && line.startsWith('Rss:')) kb += Number(line.split(/\s+/)[1]);
+  }
+  return kb * 1024;
+}
+
+describe('weights copied into anonymous memory', () => {
+  const linux = existsSync('/proc/self/smaps');
+  const thp = existsSync('/sys/kernel/mm/transparent_hugepage/enabled') &&
+    /\[(always|madvise)\]/.test(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'));
+
+  // Same kernels, same split into row chunks: the copy must give exactly the mapped result.
+  test.each([['q8_0'], ['q4_k_m'], ['f16']] as const)('%s: logits are bit-identical to the file mapping', (preset) => {
+    const path = cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', preset, { tiedOutput: preset === 'q8_0' }));
+    const run = (weights: WeightsMode) => {
+      const m = Model.load(path, { threads: 2, weights });
+      const mode = m.info.weights;
+      const batch = m.evalTokens(TOKENS, { all: true });
+      const st = m.createState(8, 1);
+      for (let i = 0; i < 4; i++) m.forward(st, [TOKENS[i]], i);
+      const decode = m.logits(st).slice();
+      m.close();
+      return { mode, batch, decode };
+    };
+    const mapped = run('map'), copied = run('copy');
+    expect(mapped.mode).toBe('map');
+    expect(copied.mode).toBe(linux ? (thp ? 'huge' : 'copy') : 'map');
+    expect(Buffer.from(copied.batch.buffer).equals(Buffer.from(mapped.batch.buffer))).toBe(true);
+    expect(Buffer.from(copied.decode.buffer).equals(Buffer.from(mapped.decode.buffer))).toBe(true);
+  });
+
+  test('auto copies where transparent huge pages are on, and maps otherwise', () => {
+    const m = Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'q8_0')), { threads: 1 });
+    expect(m.info.weights).toBe(linux && thp ? 'huge' : 'map');
+    m.close();
+    expect(() => Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'q8_0')), { weights: 'swap' as WeightsMode })).toThrow(/weights mode/);
+  });
+
+  // The rule: resident memory after load <= file + KV + 64 MiB, never two copies. A 50 MB model,
+  // so that a second copy (or the file's pages left mapped) would show well above the noise.
+  test.skipIf(!linux)('after load and decode, one copy of the weights is resident', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cairn-rss-')), 'mid.gguf');
+    buildLlamaModel(path, { nVocab: 4096, nEmbd: 1024, nLayer: 4, nHead: 16, nHeadKv: 4, nFf: 2816, preset: 'q8_0', tiedOutput: true });
+    const size = statSync(path).size;
+    const rss0 = process.memoryUsage().rss;
+    const m = Model.load(path, { threads: 2, weights: 'copy' });
+    const st = m.createState(64, 1);
+    m.forward(st, TOKENS, 0);
+    for (let i = 0; i < 4; i++) m.forward(st, [TOKENS[i]], TOKENS.length + i);
+    const kv = 2 * m.info.nLayer * 64 * m.info.nHeadKv * m.info.headDim * 2;
+    // the file's pages are dropped from the mapping as they are copied: only the metadata remains
+    expect(fileRss(path)).toBeLessThan(4 * 2 ** 20);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(size + kv + 64 * 2 ** 20);
+    m.close();
+    // the same measurement sees the weights when they are used in place
+    const mapped = Model.load(path, { threads: 2, weights: 'map' });
+    mapped.evalTokens(TOKENS.slice(0, 2));
+    expect(fileRss(path)).toBeGreaterThan(0.9 * mapped.info.weightsBytes);
+    mapped.close();
   });
 });
 

@@ -8,13 +8,19 @@ export type BackendName = keyof typeof BACKENDS;
 export const backendName = (id: number): BackendName =>
   (Object.keys(BACKENDS) as BackendName[]).find((k) => BACKENDS[k] === id) ?? 'auto';
 
+/** Where the weights are read from (cairn_weights_mode): the file mapping, or a copy in anonymous
+ *  memory made at load ('huge': with transparent huge pages). 'auto' copies where huge pages are on. */
+export const WEIGHTS = { auto: 0, map: 1, copy: 2 } as const;
+export type WeightsMode = keyof typeof WEIGHTS;
+
 export interface ModelInfo {
   nVocab: number; nEmbd: number; nLayer: number; nHead: number; nHeadKv: number; headDim: number; nFf: number;
   nCtxTrain: number; ropeBase: number; normEps: number; hasRopeFreqs: boolean; tiedOutput: boolean;
   backend: BackendName; threads: number; weightsBytes: number; fileSize: number; mainType: string;
+  weights: 'map' | 'copy' | 'huge';
 }
 
-export interface LoadOptions { threads?: number; backend?: BackendName; memAvailable?: number }
+export interface LoadOptions { threads?: number; backend?: BackendName; memAvailable?: number; weights?: WeightsMode }
 
 /** A region of caller memory holding one conversation's KV cache and logits. */
 export interface EngineState {
@@ -41,14 +47,19 @@ export class Model {
       hasRopeFreqs: !!out.has_rope_freqs, tiedOutput: !!out.tied_output, backend: backendName(out.backend),
       threads: out.n_threads, weightsBytes: Number(out.weights_bytes), fileSize: Number(out.file_size),
       mainType: (n.type_name(out.ftype_main) as string | null) ?? String(out.ftype_main),
+      weights: out.weights === 2 ? 'copy' : out.weights === 3 ? 'huge' : 'map',
     };
   }
 
   /** Maps and validates a GGUF model; throws EngineError (code + message) for a bad file. */
   static load(path: string, opts: LoadOptions = {}): Model {
     const out: unknown[] = [null];
-    const params = { n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? 'auto'], mem_available: opts.memAvailable ?? 0 };
+    const params = {
+      n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? 'auto'], mem_available: opts.memAvailable ?? 0,
+      weights: WEIGHTS[opts.weights ?? 'auto'], _pad: 0,
+    };
     if (params.backend === undefined) throw new Error(`unknown backend '${opts.backend}'`);
+    if (params.weights === undefined) throw new Error(`unknown weights mode '${opts.weights}'`);
     check(native().model_load(path, params, out) as number, 'load');
     return new Model(out[0], path);
   }

@@ -33,13 +33,13 @@ export const GGUF = koffi.opaque('cairn_gguf');
 export const MODEL = koffi.opaque('cairn_model');
 
 export const ModelParams = koffi.struct('cairn_model_params', {
-  n_threads: 'int32_t', backend: 'int32_t', mem_available: 'uint64_t',
+  n_threads: 'int32_t', backend: 'int32_t', mem_available: 'uint64_t', weights: 'int32_t', _pad: 'int32_t',
 });
 export const ModelInfo = koffi.struct('cairn_model_info', {
   n_vocab: 'uint32_t', n_embd: 'uint32_t', n_layer: 'uint32_t', n_head: 'uint32_t', n_head_kv: 'uint32_t',
   head_dim: 'uint32_t', n_ff: 'uint32_t', n_ctx_train: 'uint32_t', rope_base: 'float', norm_eps: 'float',
   has_rope_freqs: 'uint32_t', tied_output: 'uint32_t', backend: 'int32_t', n_threads: 'int32_t',
-  weights_bytes: 'uint64_t', file_size: 'uint64_t', ftype_main: 'int32_t', _pad: 'int32_t',
+  weights_bytes: 'uint64_t', file_size: 'uint64_t', ftype_main: 'int32_t', weights: 'int32_t',
 });
 export const StateLayout = koffi.struct('cairn_state_layout', {
   size: 'uint64_t', logits_off: 'uint64_t', logits_rows: 'uint32_t', n_ctx: 'uint32_t',
@@ -50,7 +50,7 @@ export interface ModelInfoT {
   n_vocab: number; n_embd: number; n_layer: number; n_head: number; n_head_kv: number; head_dim: number;
   n_ff: number; n_ctx_train: number; rope_base: number; norm_eps: number; has_rope_freqs: number;
   tied_output: number; backend: number; n_threads: number; weights_bytes: number | bigint;
-  file_size: number | bigint; ftype_main: number; _pad: number;
+  file_size: number | bigint; ftype_main: number; weights: number;
 }
 export interface StateLayoutT {
   size: number | bigint; logits_off: number | bigint; logits_rows: number; n_ctx: number;

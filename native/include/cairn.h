@@ -146,7 +146,8 @@ CAIRN_API uint64_t     cairn_gguf_tensor_ne  (const cairn_gguf *g, int64_t t, ui
 /* Offset of the tensor's data from the start of the file, and its size in bytes. */
 CAIRN_API uint64_t     cairn_gguf_tensor_offset(const cairn_gguf *g, int64_t t);
 CAIRN_API uint64_t     cairn_gguf_tensor_size  (const cairn_gguf *g, int64_t t);
-/* Pointer to the tensor's bytes inside the mapping (read-only). */
+/* Pointer to the tensor's bytes (read-only): inside the mapping, or, for a model's handle whose
+ * weights were copied (CAIRN_WEIGHTS_COPY), inside that copy. */
 CAIRN_API const void * cairn_gguf_tensor_data  (const cairn_gguf *g, int64_t t);
 
 /* ---- model --------------------------------------------------------------- */
@@ -161,10 +162,23 @@ typedef enum {
     CAIRN_BACKEND_NEON      = 4
 } cairn_backend;
 
+/* Where the weights are read from during inference. */
+typedef enum {
+    CAIRN_WEIGHTS_AUTO = 0,  /* COPY where transparent huge pages are enabled, else MAP           */
+    CAIRN_WEIGHTS_MAP  = 1,  /* in place in the file mapping (4 KiB page-cache pages)             */
+    CAIRN_WEIGHTS_COPY = 2,  /* copied once at load into anonymous memory, huge pages requested;
+                              * the file's pages are dropped from the process as they are copied,
+                              * so one copy is resident. Falls back to MAP where there is no file
+                              * mapping to copy (memory handles, non-Linux)                     */
+    CAIRN_WEIGHTS_HUGE = 3   /* (reported only) COPY, and the kernel accepted the huge-page advice */
+} cairn_weights_mode;
+
 typedef struct {
     int32_t  n_threads;     /* 0 = number of cores                                   */
     int32_t  backend;       /* cairn_backend                                         */
     uint64_t mem_available; /* 0 = ask the OS; bytes the load may use (refuse above) */
+    int32_t  weights;       /* cairn_weights_mode (AUTO, MAP or COPY)                */
+    int32_t  _pad;
 } cairn_model_params;
 
 typedef struct {
@@ -176,7 +190,7 @@ typedef struct {
     uint64_t weights_bytes;     /* bytes of tensor data mapped */
     uint64_t file_size;
     int32_t  ftype_main;        /* most common weight type among matrices */
-    int32_t  _pad;
+    int32_t  weights;           /* cairn_weights_mode in effect: MAP, COPY or HUGE */
 } cairn_model_info;
 
 CAIRN_API cairn_status cairn_model_load (const char *path, const cairn_model_params *p, cairn_model **out);

@@ -80,7 +80,14 @@ static void softmax(float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
 }
 
-/* ---- parallel matmul: up to 3 weights sharing one quantized input ---- */
+/* ---- parallel matmul: up to 3 weights sharing one quantized input ----
+ * The row chunks of the (concatenated) weights are split into one contiguous range per thread,
+ * so each core streams its own run of memory: chunks handed out round-robin from one counter
+ * interleave the two cores' streams every 16 rows, and each core's next-tile prefetch and
+ * the hardware stream prefetcher then fetch lines the other core is about to read
+ * (2 threads, q8_0 n = 2048: 21 -> 26 GB/s). A thread that finishes its range takes chunks
+ * from the back of the others' ranges, so a core lost to another process costs balance only
+ * at the end. Each range is one 64-bit word, front (low 32 bits) and back (high 32 bits). */
 
 typedef struct {
     const cairn_weight *w[3];
@@ -92,15 +99,40 @@ typedef struct {
     cairn_gemm_fn fn[3];
     int64_t       chunks[3];
     int64_t       rows;         /* weight rows per work item */
-    atomic_int    next;
+    cairn_range  *range;        /* [nth] */
 } mm_job;
+
+/* The next chunk for thread ith: its own range from the front, else another's from the back. */
+static bool take_chunk(cairn_range *range, int ith, int nth, int64_t *c) {
+    const uint64_t own = atomic_fetch_add_explicit(&range[ith].v, 1, memory_order_relaxed);
+    if ((uint32_t)own < (uint32_t)(own >> 32)) { *c = (uint32_t)own; return true; }
+    for (int k = 1; k < nth; k++) {
+        _Atomic uint64_t *v = &range[(ith + k) % nth].v;
+        uint64_t cur = atomic_load_explicit(v, memory_order_relaxed);
+        while ((uint32_t)cur < (uint32_t)(cur >> 32)) {
+            const uint64_t back = (cur >> 32) - 1;
+            if (atomic_compare_exchange_weak_explicit(v, &cur, (back << 32) | (uint32_t)cur, memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                *c = (int64_t)back;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Splits n items into nth contiguous ranges (thread 0 first). */
+static void split_ranges(cairn_range *range, int nth, int64_t n) {
+    for (int i = 0; i < nth; i++) {
+        const uint64_t lo = (uint64_t)(n * i / nth), hi = (uint64_t)(n * (i + 1) / nth);
+        atomic_store_explicit(&range[i].v, lo | hi << 32, memory_order_relaxed);
+    }
+}
 
 static void mm_worker(void *ctx, int ith, int nth) {
     mm_job *j = ctx;
-    const int64_t total = j->chunks[0] + j->chunks[1] + j->chunks[2];
-    for (;;) {
-        int64_t c = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (c >= total) break;
+    int64_t c;
+    while (take_chunk(j->range, ith, nth, &c)) {
         int k = 0;
         while (c >= j->chunks[k]) c -= j->chunks[k++];
         const cairn_weight *w = j->w[k];
@@ -136,7 +168,8 @@ static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cai
         j.fn[k] = m->kern->gemm[w[k]->type] ? m->kern->gemm[w[k]->type] : cairn_kernels_reference()->gemm[w[k]->type];
         j.chunks[k] = (w[k]->ne1 + j.rows - 1) / j.rows;
     }
-    atomic_init(&j.next, 0);
+    j.range = m->range;
+    split_ranges(m->range, cairn_pool_size(m->pool), j.chunks[0] + j.chunks[1] + j.chunks[2]);
     cairn_pool_run(m->pool, mm_worker, &j);
 }
 

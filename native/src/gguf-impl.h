@@ -54,6 +54,8 @@ struct cairn_gguf {
     void              *map;        /* mmap base (NULL for memory / empty files)   */
     size_t             map_len;
     uint8_t           *owned;      /* heap copy (platforms without mmap)          */
+    void              *arena_map;  /* anonymous copy of the tensor data (or NULL) */
+    size_t             arena_map_len;
     char               label[160]; /* file name for messages, or "<memory>"       */
     uint32_t           version;
     uint32_t           alignment;
@@ -68,6 +70,17 @@ struct cairn_gguf {
     int32_t           *t_hash;
     uint32_t           kv_hash_mask, t_hash_mask;
 };
+
+/* Moves the tensor data of a file-mapped handle into anonymous memory: copies the data section
+ * (window by window, dropping each window's file pages from the mapping after its copy, so the
+ * process never holds both copies), then points every tensor at its copy; with `huge`, asks for
+ * transparent huge pages (*huge_ok says whether madvise accepted). The bytes are the ones the
+ * reader validated, unchanged. CAIRN_E_ARG if the handle is not a mapped file (or is already
+ * copied, or this is not Linux); CAIRN_E_NOMEM if the memory cannot be had (nothing changed). */
+/* `run(arg, fn, ctx)`, when given, calls fn(ctx, ith, nth) on nth threads and returns when all
+ * are done (the engine's thread pool); without it one thread copies. */
+typedef void (*cairn_gguf_run_fn)(void *arg, void (*fn)(void *ctx, int ith, int nth), void *ctx);
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_gguf_run_fn run, void *arg, bool *huge_ok);
 
 /* Parsed entries by index; NULL if out of range. */
 const cairn_gguf_tensor *cairn_gguf_tensor_at(const cairn_gguf *g, int64_t t);

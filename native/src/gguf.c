@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -581,10 +582,68 @@ void cairn_gguf_free(cairn_gguf *g) {
     free(g->t_hash);
 #if !defined(_WIN32)
     if (g->map) munmap(g->map, g->map_len);
+    if (g->arena_map) munmap(g->arena_map, g->arena_map_len);
 #endif
     free(g->owned);
     free(g);
 }
+
+/* ---- tensor data in anonymous memory ------------------------------------------- */
+
+#if defined(__linux__)
+#define HUGE_PAGE (2ull << 20)
+#define COPY_WINDOW (32ull << 20)
+
+typedef struct {
+    const uint8_t *src;       /* the file mapping */
+    uint8_t       *dst;       /* arena: file offset `start` */
+    uint64_t       start, size;
+    atomic_uint    next;      /* next window */
+} copy_job;
+
+/* Copies windows of the data section, then drops each window's file pages from this process (the
+ * mapping is private and never written, so a later touch would only re-read the file): the two
+ * copies are never both resident beyond a window per thread. */
+static void copy_worker(void *ctx, int ith, int nth) {
+    copy_job *j = ctx;
+    for (;;) {
+        const uint64_t off = j->start + (uint64_t)atomic_fetch_add(&j->next, 1) * COPY_WINDOW;
+        if (off >= j->size) break;
+        const size_t n = (size_t)CAIRN_MIN(COPY_WINDOW, j->size - off);
+        memcpy(j->dst + (off - j->start), j->src + off, n);
+        madvise((void *)(j->src + off), n, MADV_DONTNEED); /* off is 2 MiB-aligned */
+    }
+}
+
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_gguf_run_fn run, void *arg, bool *huge_ok) {
+    if (huge_ok) *huge_ok = false;
+    if (!g || !g->map || g->arena_map || g->n_tensors == 0)
+        return cairn_fail(CAIRN_E_ARG, "%s: no mapped tensor data to copy", g ? g->label : "?");
+    /* The arena holds the file from `start` (the data section rounded down to 2 MiB) to its end,
+     * at a 2 MiB-aligned address, so every address keeps its file offset modulo 2 MiB: the
+     * tensors keep their alignment and whole huge pages cover them. */
+    const uint64_t start = g->data_offset & ~(HUGE_PAGE - 1);
+    const size_t len = (size_t)(g->size - start), map_len = len + (size_t)HUGE_PAGE;
+    uint8_t *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return cairn_fail(CAIRN_E_NOMEM, "%s: cannot allocate %zu bytes for the weights", g->label, len);
+    uint8_t *a = (uint8_t *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (huge && huge_ok) *huge_ok = madvise(a, len, MADV_HUGEPAGE) == 0;
+    /* zeroing the fresh pages is most of the time (more so in a VM): every thread takes windows */
+    copy_job j = {g->map, a, start, g->size, 0};
+    if (run) run(arg, copy_worker, &j);
+    else copy_worker(&j, 0, 1);
+    for (int64_t i = 0; i < g->n_tensors; i++) g->tensors[i].data = a + (g->tensors[i].offset - start);
+    g->arena_map = m;
+    g->arena_map_len = map_len;
+    return CAIRN_OK;
+}
+#else
+cairn_status cairn_gguf_copy_data(cairn_gguf *g, bool huge, cairn_gguf_run_fn run, void *arg, bool *huge_ok) {
+    if (huge_ok) *huge_ok = false;
+    (void)huge; (void)run; (void)arg;
+    return cairn_fail(CAIRN_E_ARG, "%s: no mapped tensor data to copy", g ? g->label : "?");
+}
+#endif
 
 /* ---- public accessors --------------------------------------------------------- */
 

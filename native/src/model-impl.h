@@ -39,6 +39,9 @@ typedef struct {
     float  *scores;         /* [n_threads][cap_ctx] */
 } cairn_scratch;
 
+/* One thread's share of a parallel job: [front, back) as front | back << 32, on its own line. */
+typedef struct { _Alignas(64) _Atomic uint64_t v; } cairn_range;
+
 struct cairn_model {
     cairn_gguf   *gguf;
     cairn_model_info info;
@@ -51,6 +54,7 @@ struct cairn_model {
     cairn_layer  *layers;
     const cairn_kernels *kern;
     cairn_pool   *pool;
+    cairn_range  *range;                    /* [n_threads], see forward.c */
     cairn_scratch scratch;
     pthread_mutex_t lock;                   /* one forward at a time per model (shared scratch) */
     atomic_uint_least64_t bytes_copied;

@@ -1,6 +1,7 @@
 /* model.c — loads a `llama`-architecture GGUF: hyperparameters, tensor binding, semantic checks,
  * memory estimate, state-layout planning. The forward pass is in forward.c. */
 #include "model-impl.h"
+#include "gguf-impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -261,12 +262,45 @@ static cairn_status load_tensors(cairn_model *m, const char *path) {
     return CAIRN_OK;
 }
 
+/* ---- weight placement ---- */
+
+/* Whether transparent huge pages can be had with madvise (mode "always" or "madvise"). */
+static bool thp_enabled(void) {
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f) return false;
+    char line[128] = {0};
+    const bool ok = fgets(line, sizeof line, f) && (strstr(line, "[always]") || strstr(line, "[madvise]"));
+    fclose(f);
+    return ok;
+}
+
+static void run_on_pool(void *pool, void (*fn)(void *ctx, int ith, int nth), void *ctx) { cairn_pool_run(pool, fn, ctx); }
+
+/* Decode streams every weight once per token, so where it streams from matters: from the file
+ * mapping, each 4 KiB page costs a TLB entry and page walk; copied into 2 MiB pages, the same
+ * bytes stream faster (2 threads, q8_0 gemv 25 -> 28 GB/s; 1B q8_0 decode ~18.5 -> ~20.5 tok/s).
+ * The copy is byte-identical and the reader's validation stands; the tensors are re-bound to it. */
+static cairn_status place_weights(cairn_model *m, const char *path, int32_t mode) {
+    m->info.weights = CAIRN_WEIGHTS_MAP;
+    if (mode == CAIRN_WEIGHTS_MAP || (mode == CAIRN_WEIGHTS_AUTO && !thp_enabled())) return CAIRN_OK;
+    bool huge = false;
+    const cairn_status s = cairn_gguf_copy_data(m->gguf, true, run_on_pool, m->pool, &huge);
+    if (s == CAIRN_E_ARG || (s && mode == CAIRN_WEIGHTS_AUTO)) { cairn_clear_error(); return CAIRN_OK; }
+    if (s) return s;
+    m->info.weights = huge ? CAIRN_WEIGHTS_HUGE : CAIRN_WEIGHTS_COPY;
+    free(m->layers);
+    m->layers = NULL;
+    return load_tensors(m, path);
+}
+
 cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cairn_model **out) {
     cairn_clear_error();
     if (!path || !out) return cairn_fail(CAIRN_E_ARG, "cairn_model_load: path and out are required");
     *out = NULL;
     cairn_model_params dp = {0};
     if (!p) p = &dp;
+    if (p->weights < CAIRN_WEIGHTS_AUTO || p->weights > CAIRN_WEIGHTS_COPY)
+        return cairn_fail(CAIRN_E_ARG, "cairn_model_load: weights mode %d is not AUTO, MAP or COPY", p->weights);
     cairn_model *m = calloc(1, sizeof *m);
     if (!m) return cairn_fail(CAIRN_E_NOMEM, "%s: out of memory", path);
     pthread_mutex_init(&m->lock, NULL);
@@ -288,10 +322,12 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
         int nt = p->n_threads > 0 ? p->n_threads : (int)(nc > 0 ? nc : 1);
         if (nt > 256) nt = 256;
         m->pool = cairn_pool_new(nt);
-        if (!m->pool) s = cairn_fail(CAIRN_E_NOMEM, "cannot start %d threads", nt);
+        m->range = aligned_alloc(64, (size_t)nt * sizeof *m->range);
+        if (!m->pool || !m->range) s = cairn_fail(CAIRN_E_NOMEM, "cannot start %d threads", nt);
         m->info.n_threads = nt;
         m->info.backend = m->kern ? m->kern->backend : 0;
     }
+    if (!s) s = place_weights(m, path, p->weights);
     if (s) { cairn_model_free(m); return s; }
     *out = m;
     return CAIRN_OK;
@@ -300,6 +336,7 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
 void cairn_model_free(cairn_model *m) {
     if (!m) return;
     if (m->pool) cairn_pool_free(m->pool);
+    free(m->range);
     cairn_scratch_free(&m->scratch);
     free(m->layers);
     cairn_gguf_free(m->gguf);

@@ -362,6 +362,28 @@ static void test_open_path(void) {
         CHECK(((const uint8_t *)cairn_gguf_tensor_data(g, 1))[1] == 101);
         cairn_gguf_free(g);
     }
+    /* the tensor data moved into anonymous memory: same bytes, same alignment, elsewhere */
+    CHECK(cairn_gguf_open(path, &g) == CAIRN_OK && g);
+    if (g) {
+        const uint8_t *before[2];
+        for (int t = 0; t < 2; t++) before[t] = cairn_gguf_tensor_data(g, t);
+        bool huge = true;
+#if defined(__linux__)
+        CHECK(cairn_gguf_copy_data(g, true, NULL, NULL, &huge) == CAIRN_OK);
+        for (int t = 0; t < 2; t++) {
+            const uint8_t *now = cairn_gguf_tensor_data(g, t);
+            CHECK(now != before[t] && memcmp(now, x.b + cairn_gguf_tensor_offset(g, t), cairn_gguf_tensor_size(g, t)) == 0);
+            CHECK((uintptr_t)now % (2u << 20) == cairn_gguf_tensor_offset(g, t) % (2u << 20));
+        }
+        CHECK(cairn_gguf_copy_data(g, true, NULL, NULL, &huge) == CAIRN_E_ARG && !huge); /* only once */
+        CHECK(((const uint8_t *)cairn_gguf_tensor_data(g, 1))[1] == 101);
+#else
+        CHECK(cairn_gguf_copy_data(g, true, NULL, NULL, &huge) == CAIRN_E_ARG && !huge);
+#endif
+        cairn_gguf_free(g);
+    }
+    CHECK(cairn_gguf_open_memory(x.b, x.n, &g) == CAIRN_OK && g);
+    if (g) { CHECK(cairn_gguf_copy_data(g, false, NULL, NULL, NULL) == CAIRN_E_ARG); cairn_gguf_free(g); } /* nothing mapped */
     /* a truncated file on disk names the file */
     f = fopen(path, "wb");
     if (f) { fwrite(x.b, 1, x.n - 1, f); fclose(f); }

@@ -1,13 +1,20 @@
 // cairn bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3]
-//             [--against llama.cpp] [--backend B] [--json]
+//             [--against llama.cpp] [--backend B] [--weights auto|map|copy] [--json]
 // Prefill and decode speed of a model; with --against llama.cpp, llama.cpp's C API on the same
 // file and threads in the same run, as ratios.
 import { parseArgs, intOpt, UsageError } from '../args.js';
 import { backendOpt } from './eval.js';
 import { EngineError } from '../../engine/native.js';
+import { WEIGHTS, type WeightsMode } from '../../engine/model.js';
 import { cachedLlamaModel, llama32_1bConfig, tinyConfig, LLAMA_PRESETS, TINY_SHAPES, type LlamaPreset, type TinyShape } from '../../engine/llama-builder.js';
 
-export const usage = 'bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3] [--against llama.cpp] [--json]';
+export const usage = 'bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3] [--against llama.cpp] [--weights auto|map|copy] [--json]';
+
+function weightsOpt(v: string | true | undefined): WeightsMode {
+  if (v === undefined) return 'auto';
+  if (typeof v !== 'string' || !(v in WEIGHTS)) throw new UsageError(`--weights must be one of ${Object.keys(WEIGHTS).join(', ')}`);
+  return v as WeightsMode;
+}
 
 /** "1b:q4_k_m" or "tiny-hd32:q8_0" → a cached generated model's path. */
 export function syntheticModel(spec: string): string {
@@ -21,7 +28,7 @@ export function syntheticModel(spec: string): string {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const { positional, opts } = parseArgs(argv, ['threads', 'prefill', 'decode', 'reps', 'against', 'synthetic', 'backend']);
+    const { positional, opts } = parseArgs(argv, ['threads', 'prefill', 'decode', 'reps', 'against', 'synthetic', 'backend', 'weights']);
     if (positional.length + (opts.synthetic ? 1 : 0) !== 1) throw new UsageError(`usage: cairn ${usage}`);
     if (opts.against !== undefined && opts.against !== 'llama.cpp') throw new UsageError('--against takes llama.cpp');
     const path = typeof opts.synthetic === 'string' ? syntheticModel(opts.synthetic) : positional[0];
@@ -29,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     const c = await compare(path, {
       threads: intOpt(opts, 'threads', 2, 1, 256), prefill: intOpt(opts, 'prefill', 512, 1, 1 << 16),
       decode: intOpt(opts, 'decode', 128, 0, 1 << 16), reps: intOpt(opts, 'reps', 3, 1, 100),
-      backend: backendOpt(opts.backend), against: opts.against === 'llama.cpp',
+      backend: backendOpt(opts.backend), weights: weightsOpt(opts.weights), against: opts.against === 'llama.cpp',
     });
     if (opts.json) console.log(JSON.stringify(c, null, 2));
     else console.log(formatComparisons(() => typeof opts.synthetic === 'string' ? opts.synthetic : path, [c]));
