@@ -29,7 +29,7 @@ const relErr = (a: Float32Array, b: Float32Array) => rowErr(a, b).max;
 
 function fastBackends(): BackendName[] {
   const out: BackendName[] = [];
-  for (const b of ['avx2', 'avx512', 'neon'] as const) {
+  for (const b of ['avx2', 'avx512', 'amx', 'neon'] as const) {
     try { Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'f32')), { backend: b, threads: 1 }).close(); out.push(b); } catch { /* not on this CPU */ }
   }
   return out;

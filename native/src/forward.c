@@ -27,7 +27,7 @@
 
 void cairn_scratch_free(cairn_scratch *s) {
     free(s->x); free(s->xb); free(s->q); free(s->k); free(s->v); free(s->att_out);
-    free(s->hb); free(s->hb2); free(s->act); free(s->scores);
+    free(s->hb); free(s->hb2); free(s->act); free(s->packed); free(s->scores);
     memset(s, 0, sizeof *s);
 }
 
@@ -52,8 +52,13 @@ static cairn_status scratch_reserve(cairn_model *m, int64_t n_tok, int64_t n_ctx
     s->att_out = alloc64(T * Q * 4);
     s->hb = alloc64(T * in->n_ff * 4); s->hb2 = alloc64(T * in->n_ff * 4);
     s->act = alloc64(T * s->act_row_cap);
+    /* the backend's packed activation layout (batched path), sized for its largest form */
+    size_t packed = 0;
+    if (m->kern->pack_size)
+        for (int32_t at = 0; at < CAIRN_TYPE_COUNT; at++) packed = CAIRN_MAX(packed, m->kern->pack_size(at, widest, T));
+    s->packed = packed ? alloc64(packed) : NULL;
     s->scores = alloc64((size_t)cairn_pool_size(m->pool) * C * 4);
-    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att_out || !s->hb || !s->hb2 || !s->act || !s->scores) {
+    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att_out || !s->hb || !s->hb2 || !s->act || (packed && !s->packed) || !s->scores) {
         cairn_scratch_free(s);
         return cairn_fail(CAIRN_E_NOMEM, "out of memory for %lld-token activations", (long long)T);
     }
@@ -112,6 +117,7 @@ static void mm_worker(void *ctx, int ith, int nth) {
 
 typedef struct {
     const float *x; int64_t ne0; int32_t act_type; void *act; size_t stride; int64_t n; cairn_quant_fn q;
+    const cairn_kernels *pack; void *packed; /* non-NULL: then lay the rows out for gemm_packed */
 } quant_job;
 
 static void quant_worker(void *ctx, int ith, int nth) {
@@ -122,18 +128,34 @@ static void quant_worker(void *ctx, int ith, int nth) {
     }
 }
 
+static void pack_worker(void *ctx, int ith, int nth) {
+    quant_job *j = ctx;
+    j->pack->act_pack(j->act_type, j->ne0, j->act, j->stride, j->n, j->packed, ith, nth);
+}
+
 /* out_k[t][row] = W_k · x[t] for t < n. All weights must share ne0 and act type. */
 static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cairn_weight *const *w, float *const *out) {
     const cairn_type_traits *tr = cairn_type_traits_get(w[0]->type);
     const int32_t at = tr->act_type;
-    quant_job qj = {x, w[0]->ne0, at, m->scratch.act, cairn_row_size(at, w[0]->ne0), n, m->kern->quant[at]};
+    const cairn_kernels *K = m->kern;
+    quant_job qj = {x, w[0]->ne0, at, m->scratch.act, cairn_row_size(at, w[0]->ne0), n, K->quant[at], NULL, NULL};
     if (n > 1) cairn_pool_run(m->pool, quant_worker, &qj);
     else quant_worker(&qj, 0, 1);
-    mm_job j = {.n_w = n_w, .act = qj.act, .act_stride = qj.stride, .nc = n, .rows = n > 1 ? ROW_CHUNK_BATCH : ROW_CHUNK};
+    /* the backend's batched path, where it has one for every weight of the call */
+    bool packed = K->act_pack && n >= K->pack_min_nc && m->scratch.packed && K->pack_size(at, w[0]->ne0, n) > 0;
+    for (int k = 0; k < n_w; k++) packed = packed && K->gemm_packed[w[k]->type];
+    if (packed) {
+        qj.pack = K;
+        qj.packed = m->scratch.packed;
+        cairn_pool_run(m->pool, pack_worker, &qj);
+    }
+    mm_job j = {.n_w = n_w, .act = packed ? qj.packed : qj.act, .act_stride = qj.stride, .nc = n,
+                .rows = n > 1 ? ROW_CHUNK_BATCH : ROW_CHUNK};
     for (int k = 0; k < n_w; k++) {
         j.w[k] = w[k];
         j.out[k] = out[k];
-        j.fn[k] = m->kern->gemm[w[k]->type] ? m->kern->gemm[w[k]->type] : cairn_kernels_reference()->gemm[w[k]->type];
+        j.fn[k] = packed ? K->gemm_packed[w[k]->type]
+                : K->gemm[w[k]->type] ? K->gemm[w[k]->type] : cairn_kernels_reference()->gemm[w[k]->type];
         j.chunks[k] = (w[k]->ne1 + j.rows - 1) / j.rows;
     }
     atomic_init(&j.next, 0);

@@ -251,7 +251,7 @@ static void fill_act(float *x, int64_t n) {
     if (n >= 512) for (int i = 256; i < 512; i++) x[i] = 0; /* an all-zero super-block */
 }
 
-typedef struct { const char *name; const cairn_kernels *k; } backend;
+typedef struct { const char *name; const cairn_kernels *k; bool packed; } backend; /* packed: its gemm_packed path */
 
 /* Tolerance. Integer block sums are exact in every implementation, so results differ only in
  * float rounding: the order in which per-block (or per-element, for float weights) terms are
@@ -271,12 +271,13 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
         { 96,   { 8, 9, 13, 16, 0 },        { 1, 2, 9, 0 } },   /* odd block count (32-element types only) */
         { 8192, { 4, 7, 0 },                { 1, 3, 0 } },
         { 512,  { 16, 0 },                  { 12, 0 } },   /* forward.c's call: ROW_CHUNK rows x a 12-token batch */
+        { 2560, { 16, 33, 40, 0 },          { 16, 17, 40, 0 } }, /* packed paths: two K-segments, partial panels and tiles */
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int n = shapes[s].n;
         if (n % t->blck) continue;
         const size_t ws = cairn_row_size(type, n) + 48, as = cairn_row_size(t->act_type, n) + 32;
-        const int max_r = 16, max_c = 33;
+        const int max_r = 40, max_c = 40;
         uint8_t *w = malloc(ws * max_r), *a = malloc(as * max_c);
         float *x = malloc(n * sizeof(float)), *wf = malloc((size_t)n * max_r * 4), *w0 = malloc((size_t)n * max_r * 4);
         float *af = malloc((size_t)n * max_c * 4);
@@ -316,9 +317,16 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
                 float *ref = malloc(ldo * nc * 4), *got = malloc(ldo * nc * 4);
                 cairn_kernels_reference()->gemm[type](n, ref, ldo, w, ws, nr, a, as, nc);
                 for (int bi = 0; bi < nbk; bi++) {
-                    if (!bs[bi].k->gemm[type]) continue;
+                    const cairn_kernels *k = bs[bi].k;
+                    const bool packed = bs[bi].packed;
+                    if (packed ? !k->gemm_packed[type] : !k->gemm[type]) continue;
                     for (size_t q = 0; q < ldo * nc; q++) got[q] = NAN;
-                    bs[bi].k->gemm[type](n, got, ldo, w, ws, nr, a, as, nc);
+                    if (packed) { /* every nc, not only from pack_min_nc: the kernel must hold for any batch */
+                        void *pk = aligned_alloc(64, (k->pack_size(t->act_type, n, nc) + 63) & ~(size_t)63);
+                        for (int th = 0; th < 3; th++) k->act_pack(t->act_type, n, a, as, nc, pk, th, 3);
+                        k->gemm_packed[type](n, got, ldo, w, ws, nr, pk, 0, nc);
+                        free(pk);
+                    } else k->gemm[type](n, got, ldo, w, ws, nr, a, as, nc);
                     int bad = 0; double worst = 0;
                     for (int j = 0; j < nc; j++)
                         for (int i = 0; i < nr; i++) {
@@ -410,12 +418,18 @@ int main(void) {
     test_decoder_agrees();
     test_quant_ref_values();
 
-    backend bs[3]; int nbk = 0;
-    if (cairn_kernels_avx2())   bs[nbk++] = (backend){ "avx2", cairn_kernels_avx2() };
-    if (cairn_kernels_avx512()) bs[nbk++] = (backend){ "avx512", cairn_kernels_avx512() };
-    if (cairn_kernels_neon())   bs[nbk++] = (backend){ "neon", cairn_kernels_neon() };
+    backend bs[4]; int nbk = 0;
+    if (cairn_kernels_avx2())   bs[nbk++] = (backend){ "avx2", cairn_kernels_avx2(), false };
+    if (cairn_kernels_avx512()) bs[nbk++] = (backend){ "avx512", cairn_kernels_avx512(), false };
+    if (cairn_kernels_neon())   bs[nbk++] = (backend){ "neon", cairn_kernels_neon(), false };
+    /* the amx table is the avx512 one plus its packed (prefill) path: only that part is new */
+    if (cairn_kernels_amx())    bs[nbk++] = (backend){ "amx", cairn_kernels_amx(), true };
+#if defined(__x86_64__)
+    else printf("amx: skipped (no AMX-INT8 on this CPU, or the OS refused tile state)\n");
+#endif
+    CHECK(cairn_kernels_select(CAIRN_BACKEND_AMX) == cairn_kernels_amx(), "select amx");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++) test_gemm_type(k_weight_types[ti], bs, nbk);
-    for (int bi = 0; bi < nbk; bi++) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); }
+    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); }
 
     printf("worst err/tol per type:");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++)
