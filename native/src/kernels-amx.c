@@ -259,6 +259,143 @@ static void gemm_amx_q8_0(int64_t n, float *out, size_t ldo, const void *w, size
     gemm_amx32(1, n, out, ldo, w, ws, nr, a, nc);
 }
 
+/* ---- q4_K / q6_K x q8_K: units of KU = 32 (q4_K sub-blocks) or 16 (q6_K sub-blocks) elements ----
+ * Per super-block of 256: blk[r] = sum over its units of int * (d * scale[unit]) (minus, for q4_K,
+ * dmin * min[s] * the tokens' sub-block sums), then acc += blk * d_y, d_y being per token and
+ * super-block. blk lives in registers, acc in memory (touched once per super-block). q6_K's
+ * 16-element units use tiles of K = 16; its quants are made signed (q - 32). */
+
+typedef struct {
+    int8_t q[AMX_SEG * AMX_ROWS * 32];     /* unit u's A tile (16 rows x KU bytes, stride KU) at u * 16 * KU */
+    float  d[2 * AMX_SEG][AMX_ROWS];       /* d * scale of unit u, per row                                 */
+    float  m[AMX_SEG][AMX_ROWS];           /* q4_K: dmin * min of sub-block u, per row                     */
+} panelk;
+
+#define UNIT(p, KU, u) ((p)->q + (size_t)(u) * AMX_ROWS * (KU))
+
+static void prep_panel_q4_K(panelk *p, const uint8_t *w, size_t ws, int nrow, int64_t b0, int64_t nsb) {
+    for (int r = 0; r < AMX_ROWS; r++)
+        for (int64_t k = 0; k < nsb; k++) {
+            const block_q4_K *x = (const block_q4_K *)(w + r * ws) + b0 + k;
+            const bool live = r < nrow;
+            const float d = live ? _cvtsh_ss(x->d) : 0.0f, dmin = live ? _cvtsh_ss(x->dmin) : 0.0f;
+            for (int j = 0; j < 4; j++) {
+                const __m256i v = live ? _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j)) : _mm256_setzero_si256();
+                _mm256_store_si256((__m256i *)(UNIT(p, 32, 8 * k + 2 * j) + 32 * r), _mm256_and_si256(v, _mm256_set1_epi8(0x0F)));
+                _mm256_store_si256((__m256i *)(UNIT(p, 32, 8 * k + 2 * j + 1) + 32 * r),
+                                   _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F)));
+            }
+            for (int s = 0; s < 8; s++) {
+                uint8_t sc = 0, mn = 0;
+                if (live) cairn_get_scale_min_k4(s, x->scales, &sc, &mn);
+                p->d[8 * k + s][r] = d * sc;
+                p->m[8 * k + s][r] = dmin * mn;
+            }
+        }
+}
+
+static void prep_panel_q6_K(panelk *p, const uint8_t *w, size_t ws, int nrow, int64_t b0, int64_t nsb) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), k32 = _mm256_set1_epi8(32);
+    for (int r = 0; r < AMX_ROWS; r++)
+        for (int64_t k = 0; k < nsb; k++) {
+            const block_q6_K *x = (const block_q6_K *)(w + r * ws) + b0 + k;
+            const bool live = r < nrow;
+            const float d = live ? _cvtsh_ss(x->d) : 0.0f;
+            for (int h = 0; h < 2; h++) {
+                __m256i g[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
+                if (live) { /* elements 128h + 32i + l, i = 0..3, as in the reference decoder */
+                    const __m256i qh = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+                    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
+                    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+                    g[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
+                    g[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m3), 4));
+                    g[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m3), 4));
+                    g[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m3), 4));
+                    for (int i = 0; i < 4; i++) g[i] = _mm256_sub_epi8(g[i], k32);
+                }
+                for (int i = 0; i < 4; i++) { /* 32 elements = units 16k + 8h + 2i and + 1 */
+                    const int u = (int)(16 * k + 8 * h + 2 * i);
+                    _mm_store_si128((__m128i *)(UNIT(p, 16, u) + 16 * r), _mm256_castsi256_si128(g[i]));
+                    _mm_store_si128((__m128i *)(UNIT(p, 16, u + 1) + 16 * r), _mm256_extracti128_si256(g[i], 1));
+                }
+            }
+            for (int j = 0; j < 16; j++) p->d[16 * k + j][r] = live ? d * x->scales[j] : 0.0f;
+        }
+}
+
+/* blk[r] += int32 row r of c * dw[r] */
+INLINE void post_rows_k(__m512 blk[AMX_ROWS], const int32_t *c, const float *dw) {
+    UNROLL for (int r = 0; r < AMX_ROWS; r++)
+        blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512((const __m512i *)(c + 16 * r))), _mm512_set1_ps(dw[r]), blk[r]);
+}
+
+/* The activations' B tile of unit j of a super-block: q4_K sub-block j; q6_K half (j & 1) of sub-block j / 2. */
+INLINE const int8_t *bunit(const int Q6, const amx_q8k *yk, int j) { return Q6 ? yk->q[j >> 1][4 * (j & 1)] : yk->q[j][0]; }
+
+static void tile_segk(const int Q6, const panelk *p, const amx_q8k *y, int64_t nsb, float *out, size_t ldo, int n_tok, int n_rows, int add) {
+    const int KU = Q6 ? 16 : 32, U = QK_K / KU;
+    int32_t c[4][AMX_ROWS * 16] __attribute__((aligned(64)));
+    float acc[AMX_ROWS][16] __attribute__((aligned(64)));
+    memset(acc, 0, sizeof acc);
+#define TDPK(C, AT, BT, j) do { _tile_loadd(AT, UNIT(p, KU, u0 + (j)), KU); _tile_loadd(BT, bunit(Q6, yk, j), 64); \
+                                _tile_zero(C); _tile_dpbssd(C, AT, BT); } while (0)
+    for (int64_t k = 0; k < nsb; k++) {
+        const amx_q8k *yk = y + k;
+        const int64_t u0 = k * U;
+        __m512 blk[AMX_ROWS];
+        UNROLL for (int r = 0; r < AMX_ROWS; r++) blk[r] = _mm512_setzero_ps();
+        TDPK(4, 0, 1, 0); TDPK(5, 2, 3, 1);
+        int j = 2, h = 0;
+        for (; j < U; j += 2, h ^= 2) {
+            _tile_stored(4, c[h], 64); _tile_stored(5, c[h + 1], 64);
+            TDPK(4, 0, 1, j); TDPK(5, 2, 3, j + 1);
+            post_rows_k(blk, c[h], p->d[u0 + j - 2]);
+            post_rows_k(blk, c[h + 1], p->d[u0 + j - 1]);
+        }
+        _tile_stored(4, c[h], 64); _tile_stored(5, c[h + 1], 64);
+        post_rows_k(blk, c[h], p->d[u0 + j - 2]);
+        post_rows_k(blk, c[h + 1], p->d[u0 + j - 1]);
+        if (!Q6)
+            for (int s = 0; s < 8; s++) {
+                const __m512 ys = _mm512_load_ps(yk->s[s]);
+                UNROLL for (int r = 0; r < AMX_ROWS; r++) blk[r] = _mm512_fnmadd_ps(_mm512_set1_ps(p->m[8 * k + s][r]), ys, blk[r]);
+            }
+        const __m512 dy = _mm512_load_ps(yk->d);
+        UNROLL for (int r = 0; r < AMX_ROWS; r++) _mm512_store_ps(acc[r], _mm512_fmadd_ps(blk[r], dy, _mm512_load_ps(acc[r])));
+    }
+#undef TDPK
+    __m512 v[AMX_ROWS];
+    UNROLL for (int r = 0; r < AMX_ROWS; r++) v[r] = _mm512_load_ps(acc[r]);
+    store_tile(v, out, ldo, n_tok, n_rows, add);
+}
+
+INLINE void gemm_amxk(const int Q6, int64_t n, float *out, size_t ldo, const uint8_t *w, size_t ws, int64_t nr,
+                      const void *packed, int64_t nc) {
+    panelk panel __attribute__((aligned(64))); /* 44 KiB of stack */
+    const int64_t nb = n / QK_K, tiles = (nc + AMX_TOK - 1) / AMX_TOK, seg = AMX_SEG * 32 / QK_K;
+    const amx_q8k *y = packed;
+    amx_config(Q6 ? 16 : 32);
+    for (int64_t b0 = 0; b0 < nb; b0 += seg) {
+        const int64_t nsb = CAIRN_MIN(seg, nb - b0);
+        for (int64_t i = 0; i < nr; i += AMX_ROWS) {
+            const int nrow = (int)CAIRN_MIN((int64_t)AMX_ROWS, nr - i);
+            if (Q6) prep_panel_q6_K(&panel, w + i * ws, ws, nrow, b0, nsb);
+            else    prep_panel_q4_K(&panel, w + i * ws, ws, nrow, b0, nsb);
+            for (int64_t tt = 0; tt < tiles; tt++)
+                tile_segk(Q6, &panel, y + tt * nb + b0, nsb, out + tt * AMX_TOK * ldo + i, ldo,
+                          (int)CAIRN_MIN((int64_t)AMX_TOK, nc - tt * AMX_TOK), nrow, b0 > 0);
+        }
+    }
+    _tile_release();
+}
+
+static void gemm_amx_q4_K(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr, const void *a, size_t as, int64_t nc) {
+    gemm_amxk(0, n, out, ldo, w, ws, nr, a, nc);
+}
+static void gemm_amx_q6_K(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr, const void *a, size_t as, int64_t nc) {
+    gemm_amxk(1, n, out, ldo, w, ws, nr, a, nc);
+}
+
 /* ---- the table ---- */
 
 #define ARCH_REQ_XCOMP_PERM 0x1023
@@ -288,6 +425,8 @@ static void amx_init(void) {
     g_amx.pack_min_nc = AMX_MIN_NC;
     g_amx.gemm_packed[CAIRN_TYPE_Q4_0] = gemm_amx_q4_0;
     g_amx.gemm_packed[CAIRN_TYPE_Q8_0] = gemm_amx_q8_0;
+    g_amx.gemm_packed[CAIRN_TYPE_Q4_K] = gemm_amx_q4_K;
+    g_amx.gemm_packed[CAIRN_TYPE_Q6_K] = gemm_amx_q6_K;
     g_amx_ok = &g_amx;
 }
 
