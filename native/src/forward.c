@@ -202,6 +202,31 @@ static void att_worker(void *ctx, int ith, int nth) {
     }
 }
 
+/* Batched form (several tokens, backend attn16): items of 16 queries sharing a KV head, the
+ * queries of KV head g being (token t, head g * group + k) in t-major order; the latest tokens
+ * (longest rows) are handed out first. */
+static void att16_worker(void *ctx, int ith, int nth) {
+    att_job *j = ctx;
+    cairn_model *m = j->m;
+    const cairn_model_info *in = &m->info;
+    const int64_t hd = in->head_dim, H = in->n_head, G = in->n_head / in->n_head_kv, KVH = in->n_head_kv;
+    const int64_t per = (j->n * G + 15) / 16; /* items per KV head */
+    for (;;) {
+        const int64_t item = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (item >= per * KVH) break;
+        const int64_t c = per - 1 - item / KVH, g = item % KVH;
+        const float *q[16]; float *o[16]; int64_t np[16];
+        int nq = 0;
+        for (int64_t qi = 16 * c; qi < CAIRN_MIN(16 * c + 16, j->n * G); qi++, nq++) {
+            const int64_t t = qi / G, h = g * G + qi % G;
+            q[nq] = m->scratch.q + t * H * hd + h * hd;
+            o[nq] = m->scratch.att_out + t * H * hd + h * hd;
+            np[nq] = j->pos + t + 1;
+        }
+        m->kern->attn16(nq, hd, q, o, np, j->kc + g * hd, j->vc + g * hd, (size_t)j->kv_dim, 1.0f / sqrtf((float)hd));
+    }
+}
+
 /* ---- row-parallel elementwise work ---- */
 
 typedef struct {
@@ -284,7 +309,8 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         }
         att_job aj = {.m = m, .kc = kc, .vc = vc, .n = n, .pos = pos, .kv_dim = KVD};
         atomic_init(&aj.next, 0);
-        cairn_pool_run(m->pool, att_worker, &aj);
+        const bool batched = n > 1 && m->kern->attn16 && hd % 16 == 0 && hd <= m->kern->attn16_max_hd;
+        cairn_pool_run(m->pool, batched ? att16_worker : att_worker, &aj);
         matmul1(m, s->att_out, n, &Ly->wo, s->xb);
         for (int64_t i = 0; i < n * E; i++) s->x[i] += s->xb[i];
 

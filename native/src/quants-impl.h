@@ -97,6 +97,13 @@ typedef struct {
     /* f16 helpers for attention over the KV cache (n elements) */
     float       (*dot_f16_f32)(const uint16_t *a, const float *b, int64_t n);
     void        (*axpy_f16_f32)(float *y, float alpha, const uint16_t *x, int64_t n); /* y += alpha*x */
+    /* Optional (NULL = the per-row helpers above): causal attention of nq <= 16 queries that share
+     * one KV head, head_dim hd (a multiple of 16, at most attn16_max_hd). Query i (hd floats at
+     * q[i]) attends to positions [0, n_past[i]) of the f16 caches kc / vc (rows kv_stride elements
+     * apart): out[i] = softmax(scale * q[i] K^T) V. */
+    void        (*attn16)(int nq, int64_t hd, const float *const *q, float *const *out, const int64_t *n_past,
+                          const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale);
+    int64_t       attn16_max_hd;
     /* Optional batched path (all NULL / 0 where absent). A product with at least pack_min_nc
      * columns whose weight type has gemm_packed may lay its quantized activations out once with
      * act_pack (nc rows of act_type, a_stride bytes apart -> pack_size(act_type, n, nc) bytes at

@@ -412,6 +412,50 @@ static void test_f16_helpers(const backend *bk) {
     }
 }
 
+/* Batched attention against a double-precision softmax: idle lanes, per-lane causal limits that
+ * end inside, at and past 16-position blocks, head sizes 64 and 128, scores large enough that
+ * the running max moves. Summation order and exp differ, so a small relative bound. */
+static void test_attn16(const backend *bk) {
+    if (!bk->k->attn16) return;
+    const int64_t kv_stride = 2 * 128 + 16, max_pos = 150;
+    uint16_t *kc = malloc(max_pos * kv_stride * 2), *vc = malloc(max_pos * kv_stride * 2);
+    for (int64_t i = 0; i < max_pos * kv_stride; i++) { kc[i] = cairn_fp32_to_fp16(frand(-1, 1)); vc[i] = cairn_fp32_to_fp16(frand(-1, 1)); }
+    static const int64_t hds[] = { 64, 128 };
+    for (int hi = 0; hi < 2; hi++)
+        for (int nq = 1; nq <= 16; nq += 5) {
+            const int64_t hd = hds[hi];
+            float qbuf[16][128], obuf[16][128];
+            const float *q[16]; float *o[16]; int64_t np[16];
+            for (int i = 0; i < nq; i++) {
+                for (int64_t d = 0; d < hd; d++) qbuf[i][d] = frand(-3, 3) * (i % 3 == 0 ? 4 : 1);
+                q[i] = qbuf[i]; o[i] = obuf[i];
+                np[i] = i == 0 ? 1 : i == 1 ? 16 : i == 2 ? 17 : 1 + (int64_t)(rnd() % max_pos);
+            }
+            const float scale = 1.0f / sqrtf((float)hd);
+            bk->k->attn16(nq, hd, q, o, np, kc + 16, vc + 16, (size_t)kv_stride, scale); /* a KV head at offset 16 */
+            int bad = 0;
+            for (int i = 0; i < nq; i++) {
+                double sc[150], mx = -1e300, sum = 0;
+                for (int64_t p = 0; p < np[i]; p++) {
+                    double s = 0;
+                    for (int64_t d = 0; d < hd; d++) s += (double)qbuf[i][d] * cairn_fp16_to_fp32(kc[p * kv_stride + 16 + d]);
+                    sc[p] = s * scale; mx = sc[p] > mx ? sc[p] : mx;
+                }
+                for (int64_t p = 0; p < np[i]; p++) { sc[p] = exp(sc[p] - mx); sum += sc[p]; }
+                for (int64_t d = 0; d < hd; d++) {
+                    double want = 0, mag = 0;
+                    for (int64_t p = 0; p < np[i]; p++) {
+                        const double v = cairn_fp16_to_fp32(vc[p * kv_stride + 16 + d]);
+                        want += sc[p] / sum * v; mag += sc[p] / sum * fabs(v);
+                    }
+                    if (!(fabs(obuf[i][d] - want) <= 1e-5 * mag + 1e-30)) bad++;
+                }
+            }
+            CHECK(bad == 0, "%s attn16 hd=%lld nq=%d: %d outputs off", bk->name, (long long)hd, nq, bad);
+        }
+    free(kc); free(vc);
+}
+
 int main(void) {
     test_traits();
     test_hand_values();
@@ -429,7 +473,7 @@ int main(void) {
 #endif
     CHECK(cairn_kernels_select(CAIRN_BACKEND_AMX) == cairn_kernels_amx(), "select amx");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++) test_gemm_type(k_weight_types[ti], bs, nbk);
-    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); }
+    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); test_attn16(&bs[bi]); }
 
     printf("worst err/tol per type:");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++)
