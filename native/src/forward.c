@@ -243,7 +243,8 @@ static void rows_worker(void *ctx, int ith, int nth) {
         else {
             float *g = j->a + t * in->n_ff;
             const float *u = j->b + t * in->n_ff;
-            for (int64_t i = 0; i < in->n_ff; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+            if (j->m->kern->silu_mul) j->m->kern->silu_mul(g, u, in->n_ff);
+            else for (int64_t i = 0; i < in->n_ff; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
         }
     }
 }

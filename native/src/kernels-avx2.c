@@ -1008,6 +1008,17 @@ INLINE __m512 exp512(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
+/* g[i] = silu(g[i]) * u[i] = g / (1 + e^-g) * u, 16 at a time plus a scalar tail. */
+static void x86_silu_mul(float *g, const float *u, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 x = _mm512_loadu_ps(g + i);
+        const __m512 e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), x));
+        _mm512_storeu_ps(g + i, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e)), _mm512_loadu_ps(u + i)));
+    }
+    for (; i < n; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
 /* rows p0 .. p0 + pb - 1 (f16, stride elements apart) -> f32 dst[j][d]; rows pb.. zeroed */
 INLINE void att_rows_f32(float (*dst)[ATT_MAX_HD], const uint16_t *src, size_t stride, int pb, int64_t hd) {
     for (int j = 0; j < ATT_PB; j++)
@@ -1196,6 +1207,7 @@ static const cairn_kernels g_table = {
     .axpy_f16_f32 = x86_axpy_f16_f32,
 #ifdef CAIRN_X86_VNNI
     .attn16 = x86_attn16,
+    .silu_mul = x86_silu_mul,
     .attn16_max_hd = ATT_MAX_HD,
 #endif
 };

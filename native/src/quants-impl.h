@@ -104,6 +104,8 @@ typedef struct {
     void        (*attn16)(int nq, int64_t hd, const float *const *q, float *const *out, const int64_t *n_past,
                           const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale);
     int64_t       attn16_max_hd;
+    /* Optional (NULL = scalar): g[i] = g[i] / (1 + e^-g[i]) * u[i] for i < n (SwiGLU). */
+    void        (*silu_mul)(float *g, const float *u, int64_t n);
     /* Optional batched path (all NULL / 0 where absent). A product with at least pack_min_nc
      * columns whose weight type has gemm_packed may lay its quantized activations out once with
      * act_pack (nc rows of act_type, a_stride bytes apart -> pack_size(act_type, n, nc) bytes at

@@ -456,6 +456,20 @@ static void test_attn16(const backend *bk) {
     free(kc); free(vc);
 }
 
+/* SwiGLU helper vs the scalar expression, over the range a gate takes (and past exp's limits). */
+static void test_silu_mul(const backend *bk) {
+    if (!bk->k->silu_mul) return;
+    float g[100], u[100], want[100];
+    for (int i = 0; i < 100; i++) {
+        g[i] = i < 90 ? frand(-20, 20) : (i - 95) * 30.0f; u[i] = frand(-2, 2);
+        want[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    }
+    bk->k->silu_mul(g, u, 99); /* a 3-element scalar tail */
+    int bad = 0;
+    for (int i = 0; i < 99; i++) bad += !(fabsf(g[i] - want[i]) <= 4e-7f * fabsf(want[i]) + 1e-30f);
+    CHECK(bad == 0, "%s silu_mul: %d elements off", bk->name, bad);
+}
+
 int main(void) {
     test_traits();
     test_hand_values();
@@ -473,7 +487,7 @@ int main(void) {
 #endif
     CHECK(cairn_kernels_select(CAIRN_BACKEND_AMX) == cairn_kernels_amx(), "select amx");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++) test_gemm_type(k_weight_types[ti], bs, nbk);
-    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); test_attn16(&bs[bi]); }
+    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); test_attn16(&bs[bi]); test_silu_mul(&bs[bi]); }
 
     printf("worst err/tol per type:");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++)
