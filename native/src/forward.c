@@ -231,16 +231,33 @@ static void att16_worker(void *ctx, int ith, int nth) {
 
 typedef struct {
     cairn_model *m; int64_t n; int kind; const float *w; float *a; const float *b;
+    uint16_t *kc, *vc; int64_t pos;   /* ROWS_ROPE_KV: this layer's caches and the first position */
 } rows_job;
 
-enum { ROWS_RMSNORM, ROWS_SWIGLU };
+enum { ROWS_RMSNORM, ROWS_SWIGLU, ROWS_ADD, ROWS_ROPE_KV };
+
+static void rope(const cairn_model *m, float *x, int64_t n_heads, int64_t pos);
 
 static void rows_worker(void *ctx, int ith, int nth) {
     rows_job *j = ctx;
     const cairn_model_info *in = &j->m->info;
     for (int64_t t = ith; t < j->n; t += nth) {
         if (j->kind == ROWS_RMSNORM) rmsnorm(j->a + t * in->n_embd, j->b + t * in->n_embd, j->w, in->n_embd, in->norm_eps);
-        else {
+        else if (j->kind == ROWS_ADD) {
+            float *x = j->a + t * in->n_embd;
+            const float *y = j->b + t * in->n_embd;
+            for (int64_t i = 0; i < in->n_embd; i++) x[i] += y[i];
+        } else if (j->kind == ROWS_ROPE_KV) { /* rope q and k of token t, then its K/V rows into the cache (f16) */
+            const cairn_scratch *s = &j->m->scratch;
+            const int64_t KVD = (int64_t)in->n_head_kv * in->head_dim, QD = (int64_t)in->n_head * in->head_dim;
+            rope(j->m, s->q + t * QD, in->n_head, j->pos + t);
+            rope(j->m, s->k + t * KVD, in->n_head_kv, j->pos + t);
+            uint16_t *kr = j->kc + (size_t)(j->pos + t) * KVD, *vr = j->vc + (size_t)(j->pos + t) * KVD;
+            for (int64_t i = 0; i < KVD; i++) {
+                kr[i] = cairn_fp32_to_fp16(s->k[t * KVD + i]);
+                vr[i] = cairn_fp32_to_fp16(s->v[t * KVD + i]);
+            }
+        } else {
             float *g = j->a + t * in->n_ff;
             const float *u = j->b + t * in->n_ff;
             if (j->m->kern->silu_mul) j->m->kern->silu_mul(g, u, in->n_ff);
@@ -249,10 +266,14 @@ static void rows_worker(void *ctx, int ith, int nth) {
     }
 }
 
+static void rows_run_job(rows_job *j) {
+    if (j->n > 1) cairn_pool_run(j->m->pool, rows_worker, j);
+    else rows_worker(j, 0, 1);
+}
+
 static void rows_run(cairn_model *m, int kind, int64_t n, const float *w, float *a, const float *b) {
-    rows_job j = {m, n, kind, w, a, b};
-    if (n > 1) cairn_pool_run(m->pool, rows_worker, &j);
-    else rows_worker(&j, 0, 1);
+    rows_job j = {m, n, kind, w, a, b, NULL, NULL, 0};
+    rows_run_job(&j);
 }
 
 /* Rotates adjacent pairs (x[2i], x[2i+1]) of each head (llama.cpp's "norm" RoPE). */
@@ -276,7 +297,7 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
                                   int64_t n, int64_t pos, float *logits, bool all_logits, const volatile int32_t *cancel) {
     const cairn_model_info *in = &m->info;
     cairn_scratch *s = &m->scratch;
-    const int64_t E = in->n_embd, H = in->n_head, hd = in->head_dim, KVD = (int64_t)in->n_head_kv * hd, QD = H * hd;
+    const int64_t E = in->n_embd, hd = in->head_dim, KVD = (int64_t)in->n_head_kv * hd;
     const cairn_type_traits *emb = cairn_type_traits_get(m->tok_embd.type);
 
     for (int64_t t = 0; t < n; t++)
@@ -299,21 +320,14 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         }
         uint16_t *kc = (uint16_t *)(base + L->k_off) + (size_t)l * L->n_ctx * KVD;
         uint16_t *vc = (uint16_t *)(base + L->v_off) + (size_t)l * L->n_ctx * KVD;
-        for (int64_t t = 0; t < n; t++) {
-            rope(m, s->q + t * QD, H, pos + t);
-            rope(m, s->k + t * KVD, in->n_head_kv, pos + t);
-            uint16_t *kr = kc + (size_t)(pos + t) * KVD, *vr = vc + (size_t)(pos + t) * KVD;
-            for (int64_t i = 0; i < KVD; i++) {
-                kr[i] = cairn_fp32_to_fp16(s->k[t * KVD + i]);
-                vr[i] = cairn_fp32_to_fp16(s->v[t * KVD + i]);
-            }
-        }
+        rows_job rj = {m, n, ROWS_ROPE_KV, NULL, NULL, NULL, kc, vc, pos};
+        rows_run_job(&rj);
         att_job aj = {.m = m, .kc = kc, .vc = vc, .n = n, .pos = pos, .kv_dim = KVD};
         atomic_init(&aj.next, 0);
         const bool batched = n > 1 && m->kern->attn16 && hd % 16 == 0 && hd <= m->kern->attn16_max_hd;
         cairn_pool_run(m->pool, batched ? att16_worker : att_worker, &aj);
         matmul1(m, s->att_out, n, &Ly->wo, s->xb);
-        for (int64_t i = 0; i < n * E; i++) s->x[i] += s->xb[i];
+        rows_run(m, ROWS_ADD, n, NULL, s->x, s->xb);
 
         /* feed-forward block */
         rows_run(m, ROWS_RMSNORM, n, Ly->ffn_norm, s->xb, s->x);
@@ -327,7 +341,7 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         }
         rows_run(m, ROWS_SWIGLU, n, NULL, s->hb, s->hb2);
         matmul1(m, s->hb, n, &Ly->w_down, s->xb);
-        for (int64_t i = 0; i < n * E; i++) s->x[i] += s->xb[i];
+        rows_run(m, ROWS_ADD, n, NULL, s->x, s->xb);
     }
     if (cancel && *cancel) return cairn_fail(CAIRN_E_CANCELLED, "cancelled before the output layer");
     if (!logits) return CAIRN_OK; /* an inner chunk of a prompt: only its K/V rows matter */
