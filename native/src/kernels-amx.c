@@ -55,9 +55,10 @@ typedef struct {
 } amx_q8;
 
 typedef struct {
-    int8_t q[8][8][64];       /* per sub-block of 32, as amx_q8.q                              */
+    int8_t q[8][8][64];       /* per sub-block of 32, as amx_q8.q; sub-blocks 2c, 2c + 1 make
+                               * the 16-row (K = 64) B tile of elements 64c .. 64c + 63         */
     float  d[AMX_TOK];        /* token t's block scale                                         */
-    float  s[8][AMX_TOK];     /* token t's sum of quants over sub-block s (for q4_K mins)      */
+    float  s[8][AMX_TOK];     /* d * token t's sum of quants over sub-block s (q4_K mins)      */
 } amx_q8k;
 
 _Static_assert(sizeof(amx_q8) % 64 == 0 && sizeof(amx_q8k) % 64 == 0, "packed blocks keep 64-byte alignment");
@@ -104,7 +105,7 @@ static void amx_act_pack(int32_t act_type, int64_t n, const void *va, size_t as,
                 for (int t = 0; t < AMX_TOK; t++) {
                     const block_q8_K *y = (const block_q8_K *)(rows + t * as) + b;
                     o[b].d[t] = t < live_n ? y->d : 0.0f;
-                    for (int s = 0; s < 8; s++) o[b].s[s][t] = t < live_n ? (float)(y->bsums[2 * s] + y->bsums[2 * s + 1]) : 0.0f;
+                    for (int s = 0; s < 8; s++) o[b].s[s][t] = t < live_n ? y->d * (float)(y->bsums[2 * s] + y->bsums[2 * s + 1]) : 0.0f;
                 }
             }
         }
@@ -259,124 +260,131 @@ static void gemm_amx_q8_0(int64_t n, float *out, size_t ldo, const void *w, size
     gemm_amx32(1, n, out, ldo, w, ws, nr, a, nc);
 }
 
-/* ---- q4_K / q6_K x q8_K: units of KU = 32 (q4_K sub-blocks) or 16 (q6_K sub-blocks) elements ----
- * Per super-block of 256: blk[r] = sum over its units of int * (d * scale[unit]) (minus, for q4_K,
- * dmin * min[s] * the tokens' sub-block sums), then acc += blk * d_y, d_y being per token and
- * super-block. blk lives in registers, acc in memory (touched once per super-block). q6_K's
- * 16-element units use tiles of K = 16; its quants are made signed (q - 32). */
+/* ---- q4_K / q6_K x q8_K: sub-block scales folded into the integers ----
+ * A K-quant's sub-block scales are small integers (q4_K: 6-bit, q6_K: int8), so per element
+ * v = scale * q is an integer (q4_K: 0..945; q6_K: -4064..4096) and a whole super-block's
+ * sum of v * y is one int32 per (row, token), scaled once by d * d_y. v does not fit a byte,
+ * so it is split as v = 2^S * h + l (q4_K: S = 3, h 0..118, l 0..7; q6_K: S = 6, h -64..64,
+ * l 0..63), two A tiles against the same B tile: per 64 elements two TDPBSSD (K = 64), per
+ * super-block two tile stores, and per row ~5 vector operations (q4_K adds dmin * min[s] * d_y
+ * * sum(y over s), 8 FMAs with activation sums prepared at packing). */
+#define KSEG 4   /* super-blocks per panel segment: 4 x 4 chunks x 2 KiB = 32 KiB */
 
 typedef struct {
-    int8_t q[AMX_SEG * AMX_ROWS * 32];     /* unit u's A tile (16 rows x KU bytes, stride KU) at u * 16 * KU */
-    float  d[2 * AMX_SEG][AMX_ROWS];       /* d * scale of unit u, per row                                 */
-    float  m[AMX_SEG][AMX_ROWS];           /* q4_K: dmin * min of sub-block u, per row                     */
+    int8_t h[KSEG * 4][AMX_ROWS][64];      /* per 64-element chunk: A tile of the high parts */
+    int8_t l[KSEG * 4][AMX_ROWS][64];      /* ... of the low parts                           */
+    float  d[KSEG][AMX_ROWS];              /* super-block scale d per row                    */
+    float  m[KSEG][8][AMX_ROWS];           /* q4_K: dmin * min of sub-block s per row        */
 } panelk;
 
-#define UNIT(p, KU, u) ((p)->q + (size_t)(u) * AMX_ROWS * (KU))
+/* 32 values v (int16, from u8 quants times a scale) -> high and low byte parts at dst rows. */
+INLINE void split32(const int S, __m512i v, int8_t *h, int8_t *l) {
+    _mm256_storeu_si256((__m256i *)h, _mm512_cvtepi16_epi8(_mm512_srai_epi16(v, S)));
+    _mm256_storeu_si256((__m256i *)l, _mm512_cvtepi16_epi8(_mm512_and_si512(v, _mm512_set1_epi16((short)((1 << S) - 1)))));
+}
 
 static void prep_panel_q4_K(panelk *p, const uint8_t *w, size_t ws, int nrow, int64_t b0, int64_t nsb) {
     for (int r = 0; r < AMX_ROWS; r++)
         for (int64_t k = 0; k < nsb; k++) {
             const block_q4_K *x = (const block_q4_K *)(w + r * ws) + b0 + k;
             const bool live = r < nrow;
-            const float d = live ? _cvtsh_ss(x->d) : 0.0f, dmin = live ? _cvtsh_ss(x->dmin) : 0.0f;
-            for (int j = 0; j < 4; j++) {
-                const __m256i v = live ? _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j)) : _mm256_setzero_si256();
-                _mm256_store_si256((__m256i *)(UNIT(p, 32, 8 * k + 2 * j) + 32 * r), _mm256_and_si256(v, _mm256_set1_epi8(0x0F)));
-                _mm256_store_si256((__m256i *)(UNIT(p, 32, 8 * k + 2 * j + 1) + 32 * r),
-                                   _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F)));
+            uint8_t sc[8] = {0}, mn[8] = {0};
+            if (live) for (int s = 0; s < 8; s++) cairn_get_scale_min_k4(s, x->scales, &sc[s], &mn[s]);
+            for (int j = 0; j < 4; j++) { /* qs[32j..]: low nibbles = sub-block 2j, high = 2j + 1 = chunk j */
+                const __m256i q = live ? _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j)) : _mm256_setzero_si256();
+                const __m512i lo = _mm512_cvtepu8_epi16(_mm256_and_si256(q, _mm256_set1_epi8(0x0F)));
+                const __m512i hi = _mm512_cvtepu8_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F)));
+                const int c = (int)(4 * k + j);
+                split32(3, _mm512_mullo_epi16(lo, _mm512_set1_epi16(sc[2 * j])), p->h[c][r], p->l[c][r]);
+                split32(3, _mm512_mullo_epi16(hi, _mm512_set1_epi16(sc[2 * j + 1])), p->h[c][r] + 32, p->l[c][r] + 32);
             }
-            for (int s = 0; s < 8; s++) {
-                uint8_t sc = 0, mn = 0;
-                if (live) cairn_get_scale_min_k4(s, x->scales, &sc, &mn);
-                p->d[8 * k + s][r] = d * sc;
-                p->m[8 * k + s][r] = dmin * mn;
-            }
+            p->d[k][r] = live ? _cvtsh_ss(x->d) : 0.0f;
+            const float dmin = live ? _cvtsh_ss(x->dmin) : 0.0f;
+            for (int s = 0; s < 8; s++) p->m[k][s][r] = dmin * mn[s];
         }
 }
 
 static void prep_panel_q6_K(panelk *p, const uint8_t *w, size_t ws, int nrow, int64_t b0, int64_t nsb) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03), k32 = _mm256_set1_epi8(32);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
     for (int r = 0; r < AMX_ROWS; r++)
         for (int64_t k = 0; k < nsb; k++) {
             const block_q6_K *x = (const block_q6_K *)(w + r * ws) + b0 + k;
             const bool live = r < nrow;
-            const float d = live ? _cvtsh_ss(x->d) : 0.0f;
-            for (int h = 0; h < 2; h++) {
+            for (int hf = 0; hf < 2; hf++) {
                 __m256i g[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
-                if (live) { /* elements 128h + 32i + l, i = 0..3, as in the reference decoder */
-                    const __m256i qh = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
-                    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
-                    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+                if (live) { /* g[i] = unsigned 6-bit quants of elements 128 hf + 32 i + 0..31 */
+                    const __m256i qh = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * hf));
+                    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * hf));
+                    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * hf + 32));
                     g[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
                     g[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m3), 4));
                     g[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m3), 4));
                     g[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m3), 4));
-                    for (int i = 0; i < 4; i++) g[i] = _mm256_sub_epi8(g[i], k32);
                 }
-                for (int i = 0; i < 4; i++) { /* 32 elements = units 16k + 8h + 2i and + 1 */
-                    const int u = (int)(16 * k + 8 * h + 2 * i);
-                    _mm_store_si128((__m128i *)(UNIT(p, 16, u) + 16 * r), _mm256_castsi256_si128(g[i]));
-                    _mm_store_si128((__m128i *)(UNIT(p, 16, u + 1) + 16 * r), _mm256_extracti128_si256(g[i], 1));
+                for (int i = 0; i < 4; i++) { /* scales 8 hf + 2 i (first 16) and + 1 (next 16) */
+                    const int16_t s0 = live ? x->scales[8 * hf + 2 * i] : 0, s1 = live ? x->scales[8 * hf + 2 * i + 1] : 0;
+                    const __m512i sc = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16(s0), _mm512_set1_epi16(s1));
+                    const __m512i v = _mm512_mullo_epi16(_mm512_sub_epi16(_mm512_cvtepu8_epi16(g[i]), _mm512_set1_epi16(32)), sc);
+                    const int c = (int)(4 * k + 2 * hf + i / 2);
+                    split32(6, v, p->h[c][r] + 32 * (i & 1), p->l[c][r] + 32 * (i & 1));
                 }
             }
-            for (int j = 0; j < 16; j++) p->d[16 * k + j][r] = live ? d * x->scales[j] : 0.0f;
+            p->d[k][r] = live ? _cvtsh_ss(x->d) : 0.0f;
         }
 }
 
-/* blk[r] += int32 row r of c * dw[r] */
-INLINE void post_rows_k(__m512 blk[AMX_ROWS], const int32_t *c, const float *dw) {
-    UNROLL for (int r = 0; r < AMX_ROWS; r++)
-        blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512((const __m512i *)(c + 16 * r))), _mm512_set1_ps(dw[r]), blk[r]);
+/* Tiles for K-quants: 0 = B, 1 = A high, 2 = A low (all 16 x 64 bytes); C pairs (4, 5), (6, 7). */
+INLINE void amx_config_k(void) {
+    amx_tilecfg c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int t = 0; t < 8; t++) { c.rows[t] = AMX_ROWS; c.colsb[t] = 64; }
+    _tile_loadconfig(&c);
 }
 
-/* The activations' B tile of unit j of a super-block: q4_K sub-block j; q6_K half (j & 1) of sub-block j / 2. */
-INLINE const int8_t *bunit(const int Q6, const amx_q8k *yk, int j) { return Q6 ? yk->q[j >> 1][4 * (j & 1)] : yk->q[j][0]; }
-
+/* 16 rows x 16 tokens over the nsb super-blocks of one segment, into out (add: out +=).
+ * Super-block k's products go to C pair k % 2; its tiles are stored while the next
+ * super-block's products run, then scaled. */
 static void tile_segk(const int Q6, const panelk *p, const amx_q8k *y, int64_t nsb, float *out, size_t ldo, int n_tok, int n_rows, int add) {
-    const int KU = Q6 ? 16 : 32, U = QK_K / KU;
-    int32_t c[4][AMX_ROWS * 16] __attribute__((aligned(64)));
-    float acc[AMX_ROWS][16] __attribute__((aligned(64)));
-    memset(acc, 0, sizeof acc);
-#define TDPK(C, AT, BT, j) do { _tile_loadd(AT, UNIT(p, KU, u0 + (j)), KU); _tile_loadd(BT, bunit(Q6, yk, j), 64); \
-                                _tile_zero(C); _tile_dpbssd(C, AT, BT); } while (0)
+    const int S = Q6 ? 6 : 3;
+    int32_t c[2][2][AMX_ROWS * 16] __attribute__((aligned(64)));
+    __m512 acc[AMX_ROWS];
+    UNROLL for (int r = 0; r < AMX_ROWS; r++) acc[r] = _mm512_setzero_ps();
+#define ISSUE(CH, CL, k) do { _tile_zero(CH); _tile_zero(CL);                                         \
+        for (int j = 0; j < 4; j++) {                                                                  \
+            _tile_loadd(0, y[k].q[2 * j], 64);                                                         \
+            _tile_loadd(1, p->h[4 * (k) + j], 64); _tile_dpbssd(CH, 1, 0);                             \
+            _tile_loadd(2, p->l[4 * (k) + j], 64); _tile_dpbssd(CL, 2, 0);                             \
+        } } while (0)
+    ISSUE(4, 5, 0);
     for (int64_t k = 0; k < nsb; k++) {
-        const amx_q8k *yk = y + k;
-        const int64_t u0 = k * U;
-        __m512 blk[AMX_ROWS];
-        UNROLL for (int r = 0; r < AMX_ROWS; r++) blk[r] = _mm512_setzero_ps();
-        TDPK(4, 0, 1, 0); TDPK(5, 2, 3, 1);
-        int j = 2, h = 0;
-        for (; j < U; j += 2, h ^= 2) {
-            _tile_stored(4, c[h], 64); _tile_stored(5, c[h + 1], 64);
-            TDPK(4, 0, 1, j); TDPK(5, 2, 3, j + 1);
-            post_rows_k(blk, c[h], p->d[u0 + j - 2]);
-            post_rows_k(blk, c[h + 1], p->d[u0 + j - 1]);
+        const int e = (int)(k & 1);
+        if (e == 0) { _tile_stored(4, c[0][0], 64); _tile_stored(5, c[0][1], 64); if (k + 1 < nsb) ISSUE(6, 7, k + 1); }
+        else        { _tile_stored(6, c[1][0], 64); _tile_stored(7, c[1][1], 64); if (k + 1 < nsb) ISSUE(4, 5, k + 1); }
+        const __m512 dy = _mm512_load_ps(y[k].d);
+        UNROLL for (int r = 0; r < AMX_ROWS; r++) {
+            const __m512i v = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512((const __m512i *)(c[e][0] + 16 * r)), S),
+                                               _mm512_load_si512((const __m512i *)(c[e][1] + 16 * r)));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_mul_ps(dy, _mm512_set1_ps(p->d[k][r])), acc[r]);
         }
-        _tile_stored(4, c[h], 64); _tile_stored(5, c[h + 1], 64);
-        post_rows_k(blk, c[h], p->d[u0 + j - 2]);
-        post_rows_k(blk, c[h + 1], p->d[u0 + j - 1]);
         if (!Q6)
             for (int s = 0; s < 8; s++) {
-                const __m512 ys = _mm512_load_ps(yk->s[s]);
-                UNROLL for (int r = 0; r < AMX_ROWS; r++) blk[r] = _mm512_fnmadd_ps(_mm512_set1_ps(p->m[8 * k + s][r]), ys, blk[r]);
+                const __m512 ys = _mm512_load_ps(y[k].s[s]);
+                UNROLL for (int r = 0; r < AMX_ROWS; r++) acc[r] = _mm512_fnmadd_ps(_mm512_set1_ps(p->m[k][s][r]), ys, acc[r]);
             }
-        const __m512 dy = _mm512_load_ps(yk->d);
-        UNROLL for (int r = 0; r < AMX_ROWS; r++) _mm512_store_ps(acc[r], _mm512_fmadd_ps(blk[r], dy, _mm512_load_ps(acc[r])));
     }
-#undef TDPK
-    __m512 v[AMX_ROWS];
-    UNROLL for (int r = 0; r < AMX_ROWS; r++) v[r] = _mm512_load_ps(acc[r]);
-    store_tile(v, out, ldo, n_tok, n_rows, add);
+#undef ISSUE
+    store_tile(acc, out, ldo, n_tok, n_rows, add);
 }
 
 INLINE void gemm_amxk(const int Q6, int64_t n, float *out, size_t ldo, const uint8_t *w, size_t ws, int64_t nr,
                       const void *packed, int64_t nc) {
-    panelk panel __attribute__((aligned(64))); /* 44 KiB of stack */
-    const int64_t nb = n / QK_K, tiles = (nc + AMX_TOK - 1) / AMX_TOK, seg = AMX_SEG * 32 / QK_K;
+    panelk panel __attribute__((aligned(64))); /* 34 KiB of stack */
+    const int64_t nb = n / QK_K, tiles = (nc + AMX_TOK - 1) / AMX_TOK;
     const amx_q8k *y = packed;
-    amx_config(Q6 ? 16 : 32);
-    for (int64_t b0 = 0; b0 < nb; b0 += seg) {
-        const int64_t nsb = CAIRN_MIN(seg, nb - b0);
+    amx_config_k();
+    for (int64_t b0 = 0; b0 < nb; b0 += KSEG) {
+        const int64_t nsb = CAIRN_MIN((int64_t)KSEG, nb - b0);
         for (int64_t i = 0; i < nr; i += AMX_ROWS) {
             const int nrow = (int)CAIRN_MIN((int64_t)AMX_ROWS, nr - i);
             if (Q6) prep_panel_q6_K(&panel, w + i * ws, ws, nrow, b0, nsb);
