@@ -333,7 +333,8 @@ static void prep_panel_q6_K(panelk *p, const uint8_t *w, size_t ws, int nrow, in
         }
 }
 
-/* Tiles for K-quants: 0 = B, 1 = A high, 2 = A low (all 16 x 64 bytes); C pairs (4, 5), (6, 7). */
+/* Tiles for K-quants (all 16 x 64 bytes): 0, 3 = B of two token tiles; 1, 2 = A high / low;
+ * 4, 5 = C high / low of the first token tile; 6, 7 = of the second. */
 INLINE void amx_config_k(void) {
     amx_tilecfg c;
     memset(&c, 0, sizeof c);
@@ -342,39 +343,52 @@ INLINE void amx_config_k(void) {
     _tile_loadconfig(&c);
 }
 
-/* 16 rows x 16 tokens over the nsb super-blocks of one segment, into out (add: out +=).
- * Super-block k's products go to C pair k % 2; its tiles are stored while the next
- * super-block's products run, then scaled. */
-static void tile_segk(const int Q6, const panelk *p, const amx_q8k *y, int64_t nsb, float *out, size_t ldo, int n_tok, int n_rows, int add) {
+/* acc (in memory, 16 rows x 16 tokens) += one super-block's stored high / low int32 tiles
+ * scaled by d (per row) * d_y (per token), minus (q4_K) the mins term. */
+INLINE void post_k(const int Q6, float (*acc)[16], const int32_t *ch, const int32_t *cl, const panelk *p, int64_t k, const amx_q8k *yk) {
     const int S = Q6 ? 6 : 3;
-    int32_t c[2][2][AMX_ROWS * 16] __attribute__((aligned(64)));
-    __m512 acc[AMX_ROWS];
-    UNROLL for (int r = 0; r < AMX_ROWS; r++) acc[r] = _mm512_setzero_ps();
-#define ISSUE(CH, CL, k) do { _tile_zero(CH); _tile_zero(CL);                                         \
-        for (int j = 0; j < 4; j++) {                                                                  \
-            _tile_loadd(0, y[k].q[2 * j], 64);                                                         \
-            _tile_loadd(1, p->h[4 * (k) + j], 64); _tile_dpbssd(CH, 1, 0);                             \
-            _tile_loadd(2, p->l[4 * (k) + j], 64); _tile_dpbssd(CL, 2, 0);                             \
-        } } while (0)
-    ISSUE(4, 5, 0);
-    for (int64_t k = 0; k < nsb; k++) {
-        const int e = (int)(k & 1);
-        if (e == 0) { _tile_stored(4, c[0][0], 64); _tile_stored(5, c[0][1], 64); if (k + 1 < nsb) ISSUE(6, 7, k + 1); }
-        else        { _tile_stored(6, c[1][0], 64); _tile_stored(7, c[1][1], 64); if (k + 1 < nsb) ISSUE(4, 5, k + 1); }
-        const __m512 dy = _mm512_load_ps(y[k].d);
-        UNROLL for (int r = 0; r < AMX_ROWS; r++) {
-            const __m512i v = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512((const __m512i *)(c[e][0] + 16 * r)), S),
-                                               _mm512_load_si512((const __m512i *)(c[e][1] + 16 * r)));
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_mul_ps(dy, _mm512_set1_ps(p->d[k][r])), acc[r]);
-        }
-        if (!Q6)
-            for (int s = 0; s < 8; s++) {
-                const __m512 ys = _mm512_load_ps(y[k].s[s]);
-                UNROLL for (int r = 0; r < AMX_ROWS; r++) acc[r] = _mm512_fnmadd_ps(_mm512_set1_ps(p->m[k][s][r]), ys, acc[r]);
-            }
+    const __m512 dy = _mm512_load_ps(yk->d);
+    __m512 ys[8];
+    if (!Q6) UNROLL for (int s = 0; s < 8; s++) ys[s] = _mm512_load_ps(yk->s[s]);
+    UNROLL for (int r = 0; r < AMX_ROWS; r++) {
+        const __m512i v = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512((const __m512i *)(ch + 16 * r)), S),
+                                           _mm512_load_si512((const __m512i *)(cl + 16 * r)));
+        __m512 a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_mul_ps(dy, _mm512_set1_ps(p->d[k][r])), _mm512_load_ps(acc[r]));
+        if (!Q6) UNROLL for (int s = 0; s < 8; s++) a = _mm512_fnmadd_ps(_mm512_set1_ps(p->m[k][s][r]), ys[s], a);
+        _mm512_store_ps(acc[r], a);
     }
-#undef ISSUE
-    store_tile(acc, out, ldo, n_tok, n_rows, add);
+}
+
+/* 16 rows x NT (1 or 2) token tiles over the nsb super-blocks of one segment, into out (add:
+ * out +=). Each A tile load serves both token tiles. */
+INLINE void tile_segk(const int Q6, const int NT, const panelk *p, const amx_q8k *y0, const amx_q8k *y1, int64_t nsb,
+                      float *out0, float *out1, size_t ldo, int n_tok0, int n_tok1, int n_rows, int add) {
+    int32_t c[4][AMX_ROWS * 16] __attribute__((aligned(64)));
+    float acc[2][AMX_ROWS][16] __attribute__((aligned(64)));
+    memset(acc, 0, sizeof acc);
+    for (int64_t k = 0; k < nsb; k++) {
+        _tile_zero(4); _tile_zero(5);
+        if (NT == 2) { _tile_zero(6); _tile_zero(7); }
+        for (int j = 0; j < 4; j++) {
+            _tile_loadd(0, y0[k].q[2 * j], 64);
+            if (NT == 2) _tile_loadd(3, y1[k].q[2 * j], 64);
+            _tile_loadd(1, p->h[4 * k + j], 64);
+            _tile_dpbssd(4, 1, 0);
+            if (NT == 2) _tile_dpbssd(6, 1, 3);
+            _tile_loadd(2, p->l[4 * k + j], 64);
+            _tile_dpbssd(5, 2, 0);
+            if (NT == 2) _tile_dpbssd(7, 2, 3);
+        }
+        _tile_stored(4, c[0], 64); _tile_stored(5, c[1], 64);
+        if (NT == 2) { _tile_stored(6, c[2], 64); _tile_stored(7, c[3], 64); }
+        post_k(Q6, acc[0], c[0], c[1], p, k, y0 + k);
+        if (NT == 2) post_k(Q6, acc[1], c[2], c[3], p, k, y1 + k);
+    }
+    for (int t = 0; t < NT; t++) {
+        __m512 v[AMX_ROWS];
+        UNROLL for (int r = 0; r < AMX_ROWS; r++) v[r] = _mm512_load_ps(acc[t][r]);
+        store_tile(v, t ? out1 : out0, ldo, t ? n_tok1 : n_tok0, n_rows, add);
+    }
 }
 
 INLINE void gemm_amxk(const int Q6, int64_t n, float *out, size_t ldo, const uint8_t *w, size_t ws, int64_t nr,
@@ -389,9 +403,14 @@ INLINE void gemm_amxk(const int Q6, int64_t n, float *out, size_t ldo, const uin
             const int nrow = (int)CAIRN_MIN((int64_t)AMX_ROWS, nr - i);
             if (Q6) prep_panel_q6_K(&panel, w + i * ws, ws, nrow, b0, nsb);
             else    prep_panel_q4_K(&panel, w + i * ws, ws, nrow, b0, nsb);
-            for (int64_t tt = 0; tt < tiles; tt++)
-                tile_segk(Q6, &panel, y + tt * nb + b0, nsb, out + tt * AMX_TOK * ldo + i, ldo,
-                          (int)CAIRN_MIN((int64_t)AMX_TOK, nc - tt * AMX_TOK), nrow, b0 > 0);
+            int64_t tt = 0;
+            for (; tt + 2 <= tiles; tt += 2)
+                tile_segk(Q6, 2, &panel, y + tt * nb + b0, y + (tt + 1) * nb + b0, nsb, out + tt * AMX_TOK * ldo + i,
+                          out + (tt + 1) * AMX_TOK * ldo + i, ldo, AMX_TOK, (int)CAIRN_MIN((int64_t)AMX_TOK, nc - (tt + 1) * AMX_TOK),
+                          nrow, b0 > 0);
+            if (tt < tiles)
+                tile_segk(Q6, 1, &panel, y + tt * nb + b0, NULL, nsb, out + tt * AMX_TOK * ldo + i, NULL, ldo,
+                          (int)CAIRN_MIN((int64_t)AMX_TOK, nc - tt * AMX_TOK), 0, nrow, b0 > 0);
         }
     }
     _tile_release();
