@@ -10,7 +10,7 @@ import { cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from '.
 import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
-// 40 tokens: enough for the batched paths that start at 16 columns (AMX tiles, packed panels)
+// 40 tokens: two full AMX token tiles and a partial one (the batched paths start at 8 columns)
 const BATCH = Array.from({ length: 40 }, (_, i) => TOKENS[i % TOKENS.length] + 2 * i);
 
 /** Error of row a against row b relative to b's spread (std): the largest and the RMS difference. */

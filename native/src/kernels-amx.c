@@ -50,7 +50,8 @@
 #define AMX_TOK   16   /* tokens per tile (B columns, C lanes)            */
 #define AMX_ROWS  16   /* weight rows per panel (A rows, C rows)          */
 #define AMX_SEG   64   /* 32-element blocks per K-segment of a panel      */
-#define AMX_MIN_NC 16  /* columns from which forward.c takes this path    */
+#define AMX_MIN_NC 8   /* columns from which forward.c takes this path: at 8 a half-empty
+                        * token tile already beats the AVX-512 panels, at 4 it does not */
 
 /* ---- packed activations ----------------------------------------------------------------
  * q8_0 activations: per (16-token tile, block of 32): amx_q8 (576 bytes).
