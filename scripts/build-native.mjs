@@ -26,6 +26,9 @@ const isaFlags = {
   'kernels-avx512.c': arch === 'x64'
     ? ['-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni']
     : null,
+  'kernels-amx.c': arch === 'x64'
+    ? ['-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni', '-mamx-tile', '-mamx-int8']
+    : null,
   'kernels-neon.c': arch === 'arm64' ? ['-march=armv8.2-a+dotprod+fp16'] : null,
 };
 

@@ -12,6 +12,8 @@ import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type Llam
 import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
+// 40 tokens: two full AMX token tiles and a partial one (the batched paths start at 8 columns)
+const BATCH = Array.from({ length: 40 }, (_, i) => TOKENS[i % TOKENS.length] + 2 * i);
 
 /** Error of row a against row b relative to b's spread (std): the largest and the RMS difference. */
 function rowErr(a: Float32Array, b: Float32Array): { max: number; rms: number } {
@@ -31,7 +33,7 @@ const relErr = (a: Float32Array, b: Float32Array) => rowErr(a, b).max;
 
 function fastBackends(): BackendName[] {
   const out: BackendName[] = [];
-  for (const b of ['avx2', 'avx512', 'neon'] as const) {
+  for (const b of ['avx2', 'avx512', 'amx', 'neon'] as const) {
     try { Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'f32')), { backend: b, threads: 1 }).close(); out.push(b); } catch { /* not on this CPU */ }
   }
   return out;
@@ -52,14 +54,14 @@ describe('fast kernels agree with the reference forward pass', () => {
     const shape = preset.includes('_k') ? 'tiny-hd64-gqa4' : 'tiny-hd64-gqa2';
     const path = cachedLlamaModel(tinyConfig(shape, preset, { ropeFreqs: preset === 'q4_k_m', tiedOutput: preset === 'q8_0' }));
     const ref = Model.load(path, { backend: 'reference', threads: 2 });
-    const want = ref.evalTokens(TOKENS, { all: true });
+    const want = ref.evalTokens(BATCH, { all: true });
     ref.close();
     const float = ['f32', 'f16', 'bf16'].includes(preset);
     for (const backend of backends) {
       const m = Model.load(path, { backend, threads: 2 });
-      const got = m.evalTokens(TOKENS, { all: true });
+      const got = m.evalTokens(BATCH, { all: true });
       const V = m.info.nVocab;
-      for (let r = 0; r < TOKENS.length; r++) {
+      for (let r = 0; r < BATCH.length; r++) {
         const a = got.subarray(r * V, (r + 1) * V), b = want.subarray(r * V, (r + 1) * V);
         const e = rowErr(a, b);
         if (float) expect(e.max, `${backend} row ${r}`).toBeLessThan(1e-3);

@@ -3,7 +3,7 @@
 // handed its backing store (koffi passes a TypedArray's memory without copying) plus a layout.
 import { check, native, type ModelInfoT, type StateLayoutT } from './native.js';
 
-export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4 } as const;
+export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4, amx: 5 } as const;
 export type BackendName = keyof typeof BACKENDS;
 export const backendName = (id: number): BackendName =>
   (Object.keys(BACKENDS) as BackendName[]).find((k) => BACKENDS[k] === id) ?? 'auto';

@@ -159,7 +159,8 @@ typedef enum {
     CAIRN_BACKEND_REFERENCE = 1,  /* plain scalar reference path    */
     CAIRN_BACKEND_AVX2      = 2,
     CAIRN_BACKEND_AVX512    = 3,
-    CAIRN_BACKEND_NEON      = 4
+    CAIRN_BACKEND_NEON      = 4,
+    CAIRN_BACKEND_AMX       = 5   /* AVX-512 plus Intel AMX tiles for batched (prefill) products */
 } cairn_backend;
 
 /* Where the weights are read from during inference. */

@@ -27,7 +27,7 @@
 
 void cairn_scratch_free(cairn_scratch *s) {
     free(s->x); free(s->xb); free(s->q); free(s->k); free(s->v); free(s->att_out);
-    free(s->hb); free(s->hb2); free(s->act); free(s->scores);
+    free(s->hb); free(s->hb2); free(s->act); free(s->packed); free(s->scores);
     memset(s, 0, sizeof *s);
 }
 
@@ -52,8 +52,13 @@ static cairn_status scratch_reserve(cairn_model *m, int64_t n_tok, int64_t n_ctx
     s->att_out = alloc64(T * Q * 4);
     s->hb = alloc64(T * in->n_ff * 4); s->hb2 = alloc64(T * in->n_ff * 4);
     s->act = alloc64(T * s->act_row_cap);
+    /* the backend's packed activation layout (batched path), sized for its largest form */
+    size_t packed = 0;
+    if (m->kern->pack_size)
+        for (int32_t at = 0; at < CAIRN_TYPE_COUNT; at++) packed = CAIRN_MAX(packed, m->kern->pack_size(at, widest, T));
+    s->packed = packed ? alloc64(packed) : NULL;
     s->scores = alloc64((size_t)cairn_pool_size(m->pool) * C * 4);
-    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att_out || !s->hb || !s->hb2 || !s->act || !s->scores) {
+    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att_out || !s->hb || !s->hb2 || !s->act || (packed && !s->packed) || !s->scores) {
         cairn_scratch_free(s);
         return cairn_fail(CAIRN_E_NOMEM, "out of memory for %lld-token activations", (long long)T);
     }
@@ -144,6 +149,7 @@ static void mm_worker(void *ctx, int ith, int nth) {
 
 typedef struct {
     const float *x; int64_t ne0; int32_t act_type; void *act; size_t stride; int64_t n; cairn_quant_fn q;
+    const cairn_kernels *pack; void *packed; /* non-NULL: then lay the rows out for gemm_packed */
 } quant_job;
 
 static void quant_worker(void *ctx, int ith, int nth) {
@@ -154,18 +160,34 @@ static void quant_worker(void *ctx, int ith, int nth) {
     }
 }
 
+static void pack_worker(void *ctx, int ith, int nth) {
+    quant_job *j = ctx;
+    j->pack->act_pack(j->act_type, j->ne0, j->act, j->stride, j->n, j->packed, ith, nth);
+}
+
 /* out_k[t][row] = W_k · x[t] for t < n. All weights must share ne0 and act type. */
 static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cairn_weight *const *w, float *const *out) {
     const cairn_type_traits *tr = cairn_type_traits_get(w[0]->type);
     const int32_t at = tr->act_type;
-    quant_job qj = {x, w[0]->ne0, at, m->scratch.act, cairn_row_size(at, w[0]->ne0), n, m->kern->quant[at]};
+    const cairn_kernels *K = m->kern;
+    quant_job qj = {x, w[0]->ne0, at, m->scratch.act, cairn_row_size(at, w[0]->ne0), n, K->quant[at], NULL, NULL};
     if (n > 1) cairn_pool_run(m->pool, quant_worker, &qj);
     else quant_worker(&qj, 0, 1);
-    mm_job j = {.n_w = n_w, .act = qj.act, .act_stride = qj.stride, .nc = n, .rows = n > 1 ? ROW_CHUNK_BATCH : ROW_CHUNK};
+    /* the backend's batched path, where it has one for every weight of the call */
+    bool packed = K->act_pack && n >= K->pack_min_nc && m->scratch.packed && K->pack_size(at, w[0]->ne0, n) > 0;
+    for (int k = 0; k < n_w; k++) packed = packed && K->gemm_packed[w[k]->type];
+    if (packed) {
+        qj.pack = K;
+        qj.packed = m->scratch.packed;
+        cairn_pool_run(m->pool, pack_worker, &qj);
+    }
+    mm_job j = {.n_w = n_w, .act = packed ? qj.packed : qj.act, .act_stride = qj.stride, .nc = n,
+                .rows = n > 1 ? ROW_CHUNK_BATCH : ROW_CHUNK};
     for (int k = 0; k < n_w; k++) {
         j.w[k] = w[k];
         j.out[k] = out[k];
-        j.fn[k] = m->kern->gemm[w[k]->type] ? m->kern->gemm[w[k]->type] : cairn_kernels_reference()->gemm[w[k]->type];
+        j.fn[k] = packed ? K->gemm_packed[w[k]->type]
+                : K->gemm[w[k]->type] ? K->gemm[w[k]->type] : cairn_kernels_reference()->gemm[w[k]->type];
         j.chunks[k] = (w[k]->ne1 + j.rows - 1) / j.rows;
     }
     j.range = m->range;
@@ -213,31 +235,78 @@ static void att_worker(void *ctx, int ith, int nth) {
     }
 }
 
+/* Batched form (several tokens, backend attn16): items of 16 queries sharing a KV head, the
+ * queries of KV head g being (token t, head g * group + k) in t-major order; the latest tokens
+ * (longest rows) are handed out first. */
+static void att16_worker(void *ctx, int ith, int nth) {
+    att_job *j = ctx;
+    cairn_model *m = j->m;
+    const cairn_model_info *in = &m->info;
+    const int64_t hd = in->head_dim, H = in->n_head, G = in->n_head / in->n_head_kv, KVH = in->n_head_kv;
+    const int64_t per = (j->n * G + 15) / 16; /* items per KV head */
+    for (;;) {
+        const int64_t item = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (item >= per * KVH) break;
+        const int64_t c = per - 1 - item / KVH, g = item % KVH;
+        const float *q[16]; float *o[16]; int64_t np[16];
+        int nq = 0;
+        for (int64_t qi = 16 * c; qi < CAIRN_MIN(16 * c + 16, j->n * G); qi++, nq++) {
+            const int64_t t = qi / G, h = g * G + qi % G;
+            q[nq] = m->scratch.q + t * H * hd + h * hd;
+            o[nq] = m->scratch.att_out + t * H * hd + h * hd;
+            np[nq] = j->pos + t + 1;
+        }
+        m->kern->attn16(nq, hd, q, o, np, j->kc + g * hd, j->vc + g * hd, (size_t)j->kv_dim, 1.0f / sqrtf((float)hd));
+    }
+}
+
 /* ---- row-parallel elementwise work ---- */
 
 typedef struct {
     cairn_model *m; int64_t n; int kind; const float *w; float *a; const float *b;
+    uint16_t *kc, *vc; int64_t pos;   /* ROWS_ROPE_KV: this layer's caches and the first position */
 } rows_job;
 
-enum { ROWS_RMSNORM, ROWS_SWIGLU };
+enum { ROWS_RMSNORM, ROWS_SWIGLU, ROWS_ADD, ROWS_ROPE_KV };
+
+static void rope(const cairn_model *m, float *x, int64_t n_heads, int64_t pos);
 
 static void rows_worker(void *ctx, int ith, int nth) {
     rows_job *j = ctx;
     const cairn_model_info *in = &j->m->info;
     for (int64_t t = ith; t < j->n; t += nth) {
         if (j->kind == ROWS_RMSNORM) rmsnorm(j->a + t * in->n_embd, j->b + t * in->n_embd, j->w, in->n_embd, in->norm_eps);
-        else {
+        else if (j->kind == ROWS_ADD) {
+            float *x = j->a + t * in->n_embd;
+            const float *y = j->b + t * in->n_embd;
+            for (int64_t i = 0; i < in->n_embd; i++) x[i] += y[i];
+        } else if (j->kind == ROWS_ROPE_KV) { /* rope q and k of token t, then its K/V rows into the cache (f16) */
+            const cairn_scratch *s = &j->m->scratch;
+            const int64_t KVD = (int64_t)in->n_head_kv * in->head_dim, QD = (int64_t)in->n_head * in->head_dim;
+            rope(j->m, s->q + t * QD, in->n_head, j->pos + t);
+            rope(j->m, s->k + t * KVD, in->n_head_kv, j->pos + t);
+            uint16_t *kr = j->kc + (size_t)(j->pos + t) * KVD, *vr = j->vc + (size_t)(j->pos + t) * KVD;
+            for (int64_t i = 0; i < KVD; i++) {
+                kr[i] = cairn_fp32_to_fp16(s->k[t * KVD + i]);
+                vr[i] = cairn_fp32_to_fp16(s->v[t * KVD + i]);
+            }
+        } else {
             float *g = j->a + t * in->n_ff;
             const float *u = j->b + t * in->n_ff;
-            for (int64_t i = 0; i < in->n_ff; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+            if (j->m->kern->silu_mul) j->m->kern->silu_mul(g, u, in->n_ff);
+            else for (int64_t i = 0; i < in->n_ff; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
         }
     }
 }
 
+static void rows_run_job(rows_job *j) {
+    if (j->n > 1) cairn_pool_run(j->m->pool, rows_worker, j);
+    else rows_worker(j, 0, 1);
+}
+
 static void rows_run(cairn_model *m, int kind, int64_t n, const float *w, float *a, const float *b) {
-    rows_job j = {m, n, kind, w, a, b};
-    if (n > 1) cairn_pool_run(m->pool, rows_worker, &j);
-    else rows_worker(&j, 0, 1);
+    rows_job j = {m, n, kind, w, a, b, NULL, NULL, 0};
+    rows_run_job(&j);
 }
 
 /* Rotates adjacent pairs (x[2i], x[2i+1]) of each head (llama.cpp's "norm" RoPE). */
@@ -261,7 +330,7 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
                                   int64_t n, int64_t pos, float *logits, bool all_logits, const volatile int32_t *cancel) {
     const cairn_model_info *in = &m->info;
     cairn_scratch *s = &m->scratch;
-    const int64_t E = in->n_embd, H = in->n_head, hd = in->head_dim, KVD = (int64_t)in->n_head_kv * hd, QD = H * hd;
+    const int64_t E = in->n_embd, hd = in->head_dim, KVD = (int64_t)in->n_head_kv * hd;
     const cairn_type_traits *emb = cairn_type_traits_get(m->tok_embd.type);
 
     for (int64_t t = 0; t < n; t++)
@@ -284,20 +353,14 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         }
         uint16_t *kc = (uint16_t *)(base + L->k_off) + (size_t)l * L->n_ctx * KVD;
         uint16_t *vc = (uint16_t *)(base + L->v_off) + (size_t)l * L->n_ctx * KVD;
-        for (int64_t t = 0; t < n; t++) {
-            rope(m, s->q + t * QD, H, pos + t);
-            rope(m, s->k + t * KVD, in->n_head_kv, pos + t);
-            uint16_t *kr = kc + (size_t)(pos + t) * KVD, *vr = vc + (size_t)(pos + t) * KVD;
-            for (int64_t i = 0; i < KVD; i++) {
-                kr[i] = cairn_fp32_to_fp16(s->k[t * KVD + i]);
-                vr[i] = cairn_fp32_to_fp16(s->v[t * KVD + i]);
-            }
-        }
+        rows_job rj = {m, n, ROWS_ROPE_KV, NULL, NULL, NULL, kc, vc, pos};
+        rows_run_job(&rj);
         att_job aj = {.m = m, .kc = kc, .vc = vc, .n = n, .pos = pos, .kv_dim = KVD};
         atomic_init(&aj.next, 0);
-        cairn_pool_run(m->pool, att_worker, &aj);
+        const bool batched = n > 1 && m->kern->attn16 && hd % 16 == 0 && hd <= m->kern->attn16_max_hd;
+        cairn_pool_run(m->pool, batched ? att16_worker : att_worker, &aj);
         matmul1(m, s->att_out, n, &Ly->wo, s->xb);
-        for (int64_t i = 0; i < n * E; i++) s->x[i] += s->xb[i];
+        rows_run(m, ROWS_ADD, n, NULL, s->x, s->xb);
 
         /* feed-forward block */
         rows_run(m, ROWS_RMSNORM, n, Ly->ffn_norm, s->xb, s->x);
@@ -311,7 +374,7 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         }
         rows_run(m, ROWS_SWIGLU, n, NULL, s->hb, s->hb2);
         matmul1(m, s->hb, n, &Ly->w_down, s->xb);
-        for (int64_t i = 0; i < n * E; i++) s->x[i] += s->xb[i];
+        rows_run(m, ROWS_ADD, n, NULL, s->x, s->xb);
     }
     if (cancel && *cancel) return cairn_fail(CAIRN_E_CANCELLED, "cancelled before the output layer");
     if (!logits) return CAIRN_OK; /* an inner chunk of a prompt: only its K/V rows matter */

@@ -20,6 +20,7 @@
 #include "quants-impl.h"
 
 #include <immintrin.h>
+#include <math.h>
 
 #ifdef CAIRN_X86_VNNI
 #  define X86_NAME      "avx512"
@@ -980,6 +981,107 @@ static void x86_axpy_f16_f32(float *y, float alpha, const uint16_t *x, int64_t n
     for (; i < n; i++) y[i] += alpha * f16(x[i]);
 }
 
+#ifdef CAIRN_X86_VNNI
+/* ---- batched causal attention (prefill): 16 queries of one KV head per call ----
+ * The per-row helpers above cost a call, a horizontal sum and 64 products per (query,
+ * position). Here the 16 lanes of a register are 16 queries (the heads of a GQA group and
+ * consecutive tokens), so a block of 16 positions is 2 x head_dim FMAs per position with no
+ * horizontal work: scores S[p] = sum_d K[p][d] * Q^T[d] (K converted to f32 once per block,
+ * broadcast per element), online softmax per lane (running max, rescaled sums), and
+ * O^T[d] += sum_p V[p][d] * P[p]. Each lane masks the positions at or past its n_past. */
+#define ATT_PB     16    /* positions per block */
+#define ATT_MAX_HD 256
+
+/* e^x per lane (cephes expf: x = n ln2 + r, a degree-5 polynomial for e^r, scaled by 2^n). */
+INLINE __m512 exp512(__m512 x) {
+    x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f)), _mm512_set1_ps(-88.3762626647949f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), x);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, x, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, x, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, x, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, x, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, x, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(x, x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* g[i] = silu(g[i]) * u[i] = g / (1 + e^-g) * u, 16 at a time plus a scalar tail. */
+static void x86_silu_mul(float *g, const float *u, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 x = _mm512_loadu_ps(g + i);
+        const __m512 e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), x));
+        _mm512_storeu_ps(g + i, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e)), _mm512_loadu_ps(u + i)));
+    }
+    for (; i < n; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
+/* rows p0 .. p0 + pb - 1 (f16, stride elements apart) -> f32 dst[j][d]; rows pb.. zeroed */
+INLINE void att_rows_f32(float (*dst)[ATT_MAX_HD], const uint16_t *src, size_t stride, int pb, int64_t hd) {
+    for (int j = 0; j < ATT_PB; j++)
+        for (int64_t d = 0; d < hd; d += 16)
+            _mm512_store_ps(dst[j] + d, j < pb ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(src + j * stride + d)))
+                                               : _mm512_setzero_ps());
+}
+
+static void x86_attn16(int nq, int64_t hd, const float *const *q, float *const *out, const int64_t *n_past,
+                       const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale) {
+    float qt[ATT_MAX_HD][16] __attribute__((aligned(64))), o[ATT_MAX_HD][16] __attribute__((aligned(64)));
+    float kf[ATT_PB][ATT_MAX_HD] __attribute__((aligned(64))), vf[ATT_PB][ATT_MAX_HD] __attribute__((aligned(64)));
+    int32_t np[16];
+    int64_t maxp = 0;
+    for (int i = 0; i < 16; i++) { /* idle lanes: a zero query over position 0 */
+        np[i] = i < nq ? (int32_t)n_past[i] : 1;
+        maxp = CAIRN_MAX(maxp, (int64_t)np[i]);
+    }
+    for (int64_t d = 0; d < hd; d++) {
+        for (int i = 0; i < 16; i++) qt[d][i] = i < nq ? q[i][d] * scale : 0.0f;
+        _mm512_store_ps(o[d], _mm512_setzero_ps());
+    }
+    const __m512i npv = _mm512_loadu_si512(np);
+    __m512 m = _mm512_set1_ps(-INFINITY), l = _mm512_setzero_ps();
+    for (int64_t p0 = 0; p0 < maxp; p0 += ATT_PB) {
+        const int pb = (int)CAIRN_MIN((int64_t)ATT_PB, maxp - p0);
+        att_rows_f32(kf, kc + p0 * kv_stride, kv_stride, pb, hd);
+        att_rows_f32(vf, vc + p0 * kv_stride, kv_stride, pb, hd);
+        __m512 sc[ATT_PB];
+        UNROLL for (int j = 0; j < ATT_PB; j++) sc[j] = _mm512_setzero_ps();
+        for (int64_t d = 0; d < hd; d++) {
+            const __m512 qv = _mm512_load_ps(qt[d]);
+            _Pragma("GCC unroll 16") for (int j = 0; j < ATT_PB; j++) sc[j] = _mm512_fmadd_ps(_mm512_set1_ps(kf[j][d]), qv, sc[j]);
+        }
+        __mmask16 live[ATT_PB];
+        __m512 mb = _mm512_set1_ps(-INFINITY);
+        _Pragma("GCC unroll 16") for (int j = 0; j < ATT_PB; j++) {
+            live[j] = _mm512_cmpgt_epi32_mask(npv, _mm512_set1_epi32((int)(p0 + j)));
+            mb = _mm512_mask_max_ps(mb, live[j], mb, sc[j]);
+        }
+        const __m512 mn = _mm512_max_ps(m, mb);
+        const __m512 corr = exp512(_mm512_sub_ps(m, mn)); /* first block: m = -inf, l = o = 0 */
+        m = mn;
+        l = _mm512_mul_ps(l, corr);
+        if (p0 > 0 && _mm512_cmp_ps_mask(corr, _mm512_set1_ps(1.0f), _CMP_NEQ_UQ))
+            for (int64_t d = 0; d < hd; d++) _mm512_store_ps(o[d], _mm512_mul_ps(_mm512_load_ps(o[d]), corr));
+        _Pragma("GCC unroll 16") for (int j = 0; j < ATT_PB; j++) {
+            sc[j] = _mm512_maskz_mov_ps(live[j], exp512(_mm512_sub_ps(sc[j], m)));
+            l = _mm512_add_ps(l, sc[j]);
+        }
+        for (int64_t d = 0; d < hd; d++) {
+            __m512 acc = _mm512_load_ps(o[d]);
+            _Pragma("GCC unroll 16") for (int j = 0; j < ATT_PB; j++) acc = _mm512_fmadd_ps(_mm512_set1_ps(vf[j][d]), sc[j], acc);
+            _mm512_store_ps(o[d], acc);
+        }
+    }
+    float inv[16];
+    _mm512_storeu_ps(inv, _mm512_div_ps(_mm512_set1_ps(1.0f), l));
+    for (int i = 0; i < nq; i++)
+        for (int64_t d = 0; d < hd; d++) out[i][d] = o[d][i] * inv[i];
+}
+#endif
+
 /* ---- activation quantizers (bit-exact with the reference) ---- */
 
 INLINE float hmax_ps(__m256 v) {
@@ -1103,6 +1205,11 @@ static const cairn_kernels g_table = {
     },
     .dot_f16_f32 = x86_dot_f16_f32,
     .axpy_f16_f32 = x86_axpy_f16_f32,
+#ifdef CAIRN_X86_VNNI
+    .attn16 = x86_attn16,
+    .silu_mul = x86_silu_mul,
+    .attn16_max_hd = ATT_MAX_HD,
+#endif
 };
 
 const cairn_kernels *X86_GETTER(void) {

@@ -36,6 +36,7 @@ typedef struct {
     float  *x, *xb, *q, *k, *v, *att_out, *hb, *hb2;
     void   *act;            /* quantized activations: cap_tokens rows of the widest act row */
     size_t  act_row_cap;    /* bytes per act row reserved */
+    void   *packed;         /* the backend's packed activations (batched path), NULL if it has none */
     float  *scores;         /* [n_threads][cap_ctx] */
 } cairn_scratch;
 

@@ -97,6 +97,25 @@ typedef struct {
     /* f16 helpers for attention over the KV cache (n elements) */
     float       (*dot_f16_f32)(const uint16_t *a, const float *b, int64_t n);
     void        (*axpy_f16_f32)(float *y, float alpha, const uint16_t *x, int64_t n); /* y += alpha*x */
+    /* Optional (NULL = the per-row helpers above): causal attention of nq <= 16 queries that share
+     * one KV head, head_dim hd (a multiple of 16, at most attn16_max_hd). Query i (hd floats at
+     * q[i]) attends to positions [0, n_past[i]) of the f16 caches kc / vc (rows kv_stride elements
+     * apart): out[i] = softmax(scale * q[i] K^T) V. */
+    void        (*attn16)(int nq, int64_t hd, const float *const *q, float *const *out, const int64_t *n_past,
+                          const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale);
+    int64_t       attn16_max_hd;
+    /* Optional (NULL = scalar): g[i] = g[i] / (1 + e^-g[i]) * u[i] for i < n (SwiGLU). */
+    void        (*silu_mul)(float *g, const float *u, int64_t n);
+    /* Optional batched path (all NULL / 0 where absent). A product with at least pack_min_nc
+     * columns whose weight type has gemm_packed may lay its quantized activations out once with
+     * act_pack (nc rows of act_type, a_stride bytes apart -> pack_size(act_type, n, nc) bytes at
+     * dst, 64-byte aligned; thread ith of nth packs its share) and then run gemm_packed[type]
+     * over row chunks: the gemm contract with `a` the packed buffer (a_stride unused).
+     * pack_size returns 0 for an act type without a packed form. */
+    size_t      (*pack_size)(int32_t act_type, int64_t n, int64_t nc);
+    void        (*act_pack)(int32_t act_type, int64_t n, const void *a, size_t a_stride, int64_t nc, void *dst, int ith, int nth);
+    cairn_gemm_fn gemm_packed[CAIRN_TYPE_COUNT];
+    int64_t       pack_min_nc;
 } cairn_kernels;
 
 const cairn_kernels *cairn_kernels_reference(void);
@@ -104,6 +123,7 @@ const cairn_kernels *cairn_kernels_reference(void);
 const cairn_kernels *cairn_kernels_avx2(void);
 const cairn_kernels *cairn_kernels_avx512(void);
 const cairn_kernels *cairn_kernels_neon(void);
+const cairn_kernels *cairn_kernels_amx(void);     /* also NULL where the OS refuses tile state */
 /* The table for a requested backend (CAIRN_BACKEND_AUTO = best supported); NULL if unavailable. */
 const cairn_kernels *cairn_kernels_select(int32_t backend);
 

@@ -43,14 +43,17 @@ int main(int argc, char **argv) {
     const int64_t n = 2048;
     static const int types[] = { CAIRN_TYPE_Q4_0, CAIRN_TYPE_Q8_0, CAIRN_TYPE_Q4_K, CAIRN_TYPE_Q6_K, CAIRN_TYPE_Q5_K,
                                  CAIRN_TYPE_Q4_1, CAIRN_TYPE_Q5_0, CAIRN_TYPE_Q5_1, CAIRN_TYPE_F16, CAIRN_TYPE_BF16, CAIRN_TYPE_F32 };
-    const cairn_kernels *ks[4] = { cairn_kernels_reference(), cairn_kernels_avx2(), cairn_kernels_avx512(), cairn_kernels_neon() };
+    /* amx: only its packed prefill path differs from avx512 (decode columns repeat avx512's) */
+    const cairn_kernels *ks[5] = { cairn_kernels_reference(), cairn_kernels_avx2(), cairn_kernels_avx512(), cairn_kernels_neon(),
+                                   cairn_kernels_amx() };
     uint8_t *w = malloc(mib << 20);
     float *x = malloc(64 * n * sizeof(float));
     uint8_t *a = malloc(64 * n * 4 + 64);
     float *out = malloc(sizeof(float) * 1 << 22);
     for (int i = 0; i < 64 * n; i++) x[i] = (float)((int)(rnd() % 2001) - 1000) * 1e-3f;
-    printf("%-5s %10s %10s %10s %10s   (decode GB/s, n=%lld, %zu MiB of weights; prefill nc=64: us/column on 4 MiB)\n",
-           "type", "reference", "avx2", "avx512", "neon", (long long)n, mib);
+    printf("%-5s %10s %10s %10s %10s %10s   (decode GB/s, n=%lld, %zu MiB of weights; prefill nc=64: us/column on 4 MiB)\n",
+           "type", "reference", "avx2", "avx512", "neon", "amx", (long long)n, mib);
+    void *packed = aligned_alloc(64, 64 * n * 4 + 64);
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const int type = types[ti];
         int only = argc <= 2;
@@ -63,7 +66,7 @@ int main(int argc, char **argv) {
         for (int c = 0; c < 64; c++) cairn_quantize_act_ref(t->act_type, x + c * n, a + c * as, n);
         printf("%-5s", t->name);
         char pre[256] = "", hot[256] = "";
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 5; k++) {
             if (!ks[k] || !ks[k]->gemm[type]) { printf(" %10s", "-"); continue; }
             const cairn_gemm_fn g = ks[k]->gemm[type];
             /* decode: stream all rows, in chunks of 4096 rows (out fits) */
@@ -91,7 +94,10 @@ int main(int argc, char **argv) {
             double bp = 1e9;
             for (int r = 0; r < (k == 0 ? 1 : 3); r++) {
                 const double t0 = now();
-                g(n, out, prow, w, rs, (int64_t)prow, a, as, 64);
+                if (k == 4 && ks[k]->gemm_packed[type]) { /* the packing is part of the product's cost */
+                    ks[k]->act_pack(t->act_type, n, a, as, 64, packed, 0, 1);
+                    ks[k]->gemm_packed[type](n, out, prow, w, rs, (int64_t)prow, packed, 0, 64);
+                } else g(n, out, prow, w, rs, (int64_t)prow, a, as, 64);
                 const double dt = now() - t0;
                 if (dt < bp) bp = dt;
             }

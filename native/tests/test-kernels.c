@@ -251,7 +251,7 @@ static void fill_act(float *x, int64_t n) {
     if (n >= 512) for (int i = 256; i < 512; i++) x[i] = 0; /* an all-zero super-block */
 }
 
-typedef struct { const char *name; const cairn_kernels *k; } backend;
+typedef struct { const char *name; const cairn_kernels *k; bool packed; } backend; /* packed: its gemm_packed path */
 
 /* Tolerance. Integer block sums are exact in every implementation, so results differ only in
  * float rounding: the order in which per-block (or per-element, for float weights) terms are
@@ -271,12 +271,13 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
         { 96,   { 8, 9, 13, 16, 0 },        { 1, 2, 9, 0 } },   /* odd block count (32-element types only) */
         { 8192, { 4, 7, 0 },                { 1, 3, 0 } },
         { 512,  { 16, 0 },                  { 12, 0 } },   /* forward.c's call: ROW_CHUNK rows x a 12-token batch */
+        { 2560, { 16, 33, 40, 0 },          { 16, 17, 40, 0 } }, /* packed paths: two K-segments, partial panels and tiles */
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int n = shapes[s].n;
         if (n % t->blck) continue;
         const size_t ws = cairn_row_size(type, n) + 48, as = cairn_row_size(t->act_type, n) + 32;
-        const int max_r = 16, max_c = 33;
+        const int max_r = 40, max_c = 40;
         uint8_t *w = malloc(ws * max_r), *a = malloc(as * max_c);
         float *x = malloc(n * sizeof(float)), *wf = malloc((size_t)n * max_r * 4), *w0 = malloc((size_t)n * max_r * 4);
         float *af = malloc((size_t)n * max_c * 4);
@@ -316,9 +317,16 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
                 float *ref = malloc(ldo * nc * 4), *got = malloc(ldo * nc * 4);
                 cairn_kernels_reference()->gemm[type](n, ref, ldo, w, ws, nr, a, as, nc);
                 for (int bi = 0; bi < nbk; bi++) {
-                    if (!bs[bi].k->gemm[type]) continue;
+                    const cairn_kernels *k = bs[bi].k;
+                    const bool packed = bs[bi].packed;
+                    if (packed ? !k->gemm_packed[type] : !k->gemm[type]) continue;
                     for (size_t q = 0; q < ldo * nc; q++) got[q] = NAN;
-                    bs[bi].k->gemm[type](n, got, ldo, w, ws, nr, a, as, nc);
+                    if (packed) { /* every nc, not only from pack_min_nc: the kernel must hold for any batch */
+                        void *pk = aligned_alloc(64, (k->pack_size(t->act_type, n, nc) + 63) & ~(size_t)63);
+                        for (int th = 0; th < 3; th++) k->act_pack(t->act_type, n, a, as, nc, pk, th, 3);
+                        k->gemm_packed[type](n, got, ldo, w, ws, nr, pk, 0, nc);
+                        free(pk);
+                    } else k->gemm[type](n, got, ldo, w, ws, nr, a, as, nc);
                     int bad = 0; double worst = 0;
                     for (int j = 0; j < nc; j++)
                         for (int i = 0; i < nr; i++) {
@@ -404,18 +412,82 @@ static void test_f16_helpers(const backend *bk) {
     }
 }
 
+/* Batched attention against a double-precision softmax: idle lanes, per-lane causal limits that
+ * end inside, at and past 16-position blocks, head sizes 64 and 128, scores large enough that
+ * the running max moves. Summation order and exp differ, so a small relative bound. */
+static void test_attn16(const backend *bk) {
+    if (!bk->k->attn16) return;
+    const int64_t kv_stride = 2 * 128 + 16, max_pos = 150;
+    uint16_t *kc = malloc(max_pos * kv_stride * 2), *vc = malloc(max_pos * kv_stride * 2);
+    for (int64_t i = 0; i < max_pos * kv_stride; i++) { kc[i] = cairn_fp32_to_fp16(frand(-1, 1)); vc[i] = cairn_fp32_to_fp16(frand(-1, 1)); }
+    static const int64_t hds[] = { 64, 128 };
+    for (int hi = 0; hi < 2; hi++)
+        for (int nq = 1; nq <= 16; nq += 5) {
+            const int64_t hd = hds[hi];
+            float qbuf[16][128], obuf[16][128];
+            const float *q[16]; float *o[16]; int64_t np[16];
+            for (int i = 0; i < nq; i++) {
+                for (int64_t d = 0; d < hd; d++) qbuf[i][d] = frand(-3, 3) * (i % 3 == 0 ? 4 : 1);
+                q[i] = qbuf[i]; o[i] = obuf[i];
+                np[i] = i == 0 ? 1 : i == 1 ? 16 : i == 2 ? 17 : 1 + (int64_t)(rnd() % max_pos);
+            }
+            const float scale = 1.0f / sqrtf((float)hd);
+            bk->k->attn16(nq, hd, q, o, np, kc + 16, vc + 16, (size_t)kv_stride, scale); /* a KV head at offset 16 */
+            int bad = 0;
+            for (int i = 0; i < nq; i++) {
+                double sc[150], mx = -1e300, sum = 0;
+                for (int64_t p = 0; p < np[i]; p++) {
+                    double s = 0;
+                    for (int64_t d = 0; d < hd; d++) s += (double)qbuf[i][d] * cairn_fp16_to_fp32(kc[p * kv_stride + 16 + d]);
+                    sc[p] = s * scale; mx = sc[p] > mx ? sc[p] : mx;
+                }
+                for (int64_t p = 0; p < np[i]; p++) { sc[p] = exp(sc[p] - mx); sum += sc[p]; }
+                for (int64_t d = 0; d < hd; d++) {
+                    double want = 0, mag = 0;
+                    for (int64_t p = 0; p < np[i]; p++) {
+                        const double v = cairn_fp16_to_fp32(vc[p * kv_stride + 16 + d]);
+                        want += sc[p] / sum * v; mag += sc[p] / sum * fabs(v);
+                    }
+                    if (!(fabs(obuf[i][d] - want) <= 1e-5 * mag + 1e-30)) bad++;
+                }
+            }
+            CHECK(bad == 0, "%s attn16 hd=%lld nq=%d: %d outputs off", bk->name, (long long)hd, nq, bad);
+        }
+    free(kc); free(vc);
+}
+
+/* SwiGLU helper vs the scalar expression, over the range a gate takes (and past exp's limits). */
+static void test_silu_mul(const backend *bk) {
+    if (!bk->k->silu_mul) return;
+    float g[100], u[100], want[100];
+    for (int i = 0; i < 100; i++) {
+        g[i] = i < 90 ? frand(-20, 20) : (i - 95) * 30.0f; u[i] = frand(-2, 2);
+        want[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    }
+    bk->k->silu_mul(g, u, 99); /* a 3-element scalar tail */
+    int bad = 0;
+    for (int i = 0; i < 99; i++) bad += !(fabsf(g[i] - want[i]) <= 4e-7f * fabsf(want[i]) + 1e-30f);
+    CHECK(bad == 0, "%s silu_mul: %d elements off", bk->name, bad);
+}
+
 int main(void) {
     test_traits();
     test_hand_values();
     test_decoder_agrees();
     test_quant_ref_values();
 
-    backend bs[3]; int nbk = 0;
-    if (cairn_kernels_avx2())   bs[nbk++] = (backend){ "avx2", cairn_kernels_avx2() };
-    if (cairn_kernels_avx512()) bs[nbk++] = (backend){ "avx512", cairn_kernels_avx512() };
-    if (cairn_kernels_neon())   bs[nbk++] = (backend){ "neon", cairn_kernels_neon() };
+    backend bs[4]; int nbk = 0;
+    if (cairn_kernels_avx2())   bs[nbk++] = (backend){ "avx2", cairn_kernels_avx2(), false };
+    if (cairn_kernels_avx512()) bs[nbk++] = (backend){ "avx512", cairn_kernels_avx512(), false };
+    if (cairn_kernels_neon())   bs[nbk++] = (backend){ "neon", cairn_kernels_neon(), false };
+    /* the amx table is the avx512 one plus its packed (prefill) path: only that part is new */
+    if (cairn_kernels_amx())    bs[nbk++] = (backend){ "amx", cairn_kernels_amx(), true };
+#if defined(__x86_64__)
+    else printf("amx: skipped (no AMX-INT8 on this CPU, or the OS refused tile state)\n");
+#endif
+    CHECK(cairn_kernels_select(CAIRN_BACKEND_AMX) == cairn_kernels_amx(), "select amx");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++) test_gemm_type(k_weight_types[ti], bs, nbk);
-    for (int bi = 0; bi < nbk; bi++) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); }
+    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); test_attn16(&bs[bi]); test_silu_mul(&bs[bi]); }
 
     printf("worst err/tol per type:");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++)
