@@ -3,6 +3,8 @@
 // file size against the raw KV bytes, the actor's RSS overhead, and the per-token cost of the
 // host↔actor boundary (on a tiny model, where compute is negligible).
 //
+// Conversations are released when the bench is done with them, as the app closes or hibernates
+// them (their actors' pages go back at once and the next conversation reuses the actor).
 // Cairn's restore is the real path: Conversation.resume (open + every header check, new actor,
 // tokens and K/V rows read from the file straight into actor memory, sampler/RNG restored, no
 // forward pass) — "ready" is when resume returns and the conversation can be used; "verified" is
@@ -106,9 +108,9 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
     const path = join(dir, `cairn-${n}.cairn`);
     // prefill into a fresh actor = the re-prefill measurement (repeated on fresh actors for small N)
     const pre: number[] = [];
-    let conv!: Conversation;
+    let conv = Conversation.create(model, tok, settings);
     for (let r = 0; r < (n <= 256 ? reps : 1); r++) {
-      conv = Conversation.create(model, tok, settings);
+      if (r > 0) { conv.release(); conv = Conversation.create(model, tok, settings); } // a closed conversation gives its actor back (as the app does)
       const t0 = now();
       actorOf(conv).prefill(tokens);
       pre.push(ms(t0));
@@ -137,6 +139,7 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
         ra.prefill([last]);
         diff = Math.max(diff, maxAbsDiff(ra.logits(), want));
       }
+      res.conversation.release();
       // the same steps one by one (conversation.ts: resume, restoreFrom)
       t0 = now();
       const snap = openSnapshot(path, expect);
@@ -154,7 +157,9 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       t0 = now();
       if (sha256Views(snap.tensors.map((t) => views.get(t.name) as Uint8Array)) !== snap.dataSha256) throw new Error('snapshot bench: hash differs');
       hash.push(ms(t0));
+      a.release();
     }
+    conv.release();
     out.set(n, {
       saveMs: spread(save), restoreMs: spread(restore), verifiedMs: spread(verified),
       phases: { openMs: spread(open), createMs: spread(create), readMs: spread(read), hashMs: spread(hash) },

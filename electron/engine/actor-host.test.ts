@@ -260,6 +260,44 @@ describe('actor lifecycle', () => {
     expect(tb).toEqual(soloB);
   });
 
+  test('release zeroes what the conversation held and hands the actor to the next create; discard gives the pages back', () => {
+    const a = Actor.create(model, { nCtx: 512 });
+    a.prefill(Array.from({ length: 300 }, (_, i) => (i * 7) % 1000));
+    a.generate(4);
+    const mem = a.memory, h = a.header();
+    const used = h.nPast * (h.kvLayerSize / h.nCtx);
+    expect(new Uint8Array(mem.buffer, h.kOff, used).some((x) => x !== 0)).toBe(true);
+    a.release();
+    const sampled = { nCtx: 512, temperature: 0.8, topK: 40, topP: 0.95, seed: 5 }; // (sampling reads the module's own data)
+    const b = Actor.create(model, sampled);
+    expect(b.memory).toBe(mem); // the released actor is the spare the next create takes
+    expect(b.position).toBe(0);
+    const hb = b.header();
+    for (let l = 0; l < hb.nLayer; l++) {
+      expect(new Uint8Array(mem.buffer, hb.kOff + l * hb.kvLayerSize, used).every((x) => x === 0)).toBe(true);
+      expect(new Uint8Array(mem.buffer, hb.vOff + l * hb.kvLayerSize, used).every((x) => x === 0)).toBe(true);
+    }
+    expect(b.tokens()).toHaveLength(0);
+    // the new conversation runs like one in a never-used actor
+    const fresh = Actor.create(model, sampled);
+    for (const x of [b, fresh]) x.prefill(PROMPT);
+    expect(b.logits()).toEqual(fresh.logits());
+    expect(b.generate(6).tokens).toEqual(fresh.generate(6).tokens);
+    // discard: the pages go back at once (resident memory drops by about the rows written)
+    const big = Actor.create(model, { nCtx: 65536 });
+    const hh = big.header();
+    for (let l = 0; l < hh.nLayer; l++) { big.kv('k', l, 65536).fill(0x3c00); big.kv('v', l, 65536).fill(0x3c00); }
+    const kvBytes = 2 * hh.nLayer * hh.kvLayerSize, r0 = process.memoryUsage().rss;
+    big.discard();
+    expect(r0 - process.memoryUsage().rss).toBeGreaterThan(0.8 * kvBytes);
+    expect(big.kv('k', 0, 65536).every((x) => x === 0)).toBe(true);
+    big.prefill(PROMPT); // the layout and the module's own data survive
+    const ref = Actor.create(model, { nCtx: 64 });
+    ref.prefill(PROMPT);
+    expect(big.logits()).toEqual(ref.logits());
+    expect(big.generate(6).tokens).toEqual(ref.generate(6).tokens);
+  });
+
   test('truncate (snapshot restore path): tokens and K/V rows written into a new actor resume it', () => {
     const a = Actor.create(model, { nCtx: 64 });
     a.prefill(PROMPT);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Model } from './model.js';
-import { EngineError, native, type StateLayoutT } from './native.js';
+import { discardPages, EngineError, native, type StateLayoutT } from './native.js';
 
 const PAGE = 65536;
 const KV_F16 = 1; // ggml type id of the engine's KV cache elements
@@ -71,15 +71,29 @@ interface ActorExports {
   [global: string]: unknown;
 }
 
-// One spare actor, laid out (memory reserved, header and regions written) but not configured,
-// made when the event loop is idle after each create, so the next conversation of the same model
-// and context size (a new chat, a resumed snapshot) does not wait for WebAssembly memory and
-// instance creation. It holds address space and a few written pages, not the KV's memory.
+// One spare actor, laid out (memory reserved, header and regions written) but not configured:
+// the last released one, or one made when the event loop is idle after a create. The next
+// conversation of the same model and context size (a new chat, a resumed snapshot) then neither
+// waits for WebAssembly memory and instance creation nor adds to the memory the runtime's
+// collector must reclaim (allocating actor memories is what triggers its full collections), and a
+// released spare's zeroed pages are still resident, so writing K/V rows into it faults nothing.
+// SPARE_TRIM_MS after it became the spare, an untaken spare's pages go back to the OS.
 let spare: { model: Model; nCtx: number; actor: Actor } | undefined;
+let trim: NodeJS.Timeout | undefined;
+
+/** How long a spare keeps its pages resident before they go back to the OS. */
+export const SPARE_TRIM_MS = 15_000;
+
+function offerSpare(s: { model: Model; nCtx: number; actor: Actor }): void {
+  if (spare && spare.actor !== s.actor) spare.actor.discard(); // the older spare goes
+  spare = s;
+  clearTimeout(trim);
+  trim = setTimeout(() => { if (spare === s) s.actor.discard(); }, SPARE_TRIM_MS).unref();
+}
 
 function makeSpare(model: Model, nCtx: number): void {
   setImmediate(() => {
-    if (!model.isOpen) return;
+    if (!model.isOpen || spare) return;
     try { Actor.prepareSpare(model, nCtx); } catch { /* the next create lays out its own and reports */ }
   }).unref();
 }
@@ -139,26 +153,59 @@ export class Actor {
 
   /** Memory sized for the layout, header and regions recorded, sampler defaults (seed 0). */
   private static layOut(model: Model, nCtx: number): Actor {
-    const { nVocab, nLayer, nHeadKv, headDim } = model.info;
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const actor = new Actor(model, memory, {} as StateLayoutT);
-    const start = actor.x.init(nCtx, nVocab, nLayer, nHeadKv, headDim) >>> 0;
+    const actor = new Actor(model, new WebAssembly.Memory({ initial: 1 }), {} as StateLayoutT);
+    actor.initLayout(nCtx);
+    return actor;
+  }
+
+  /** Writes the header and regions for nCtx positions (growing the memory to the layout's end). */
+  private initLayout(nCtx: number): void {
+    const { nVocab, nLayer, nHeadKv, headDim } = this.model.info;
+    const start = this.x.init(nCtx, nVocab, nLayer, nHeadKv, headDim) >>> 0;
     if (start === 0) throw new ActorError('ACTOR_E_ARG', `bad actor dimensions (nCtx ${nCtx})`);
-    const { layout, end } = model.planLayout(nCtx, 1, start);
+    const { layout, end } = this.model.planLayout(nCtx, 1, start);
     if (end > 2 ** 32 - PAGE) throw new ActorError('ACTOR_E_LAYOUT', `nCtx ${nCtx} needs ${end} bytes: more than a wasm32 memory holds`);
     if (layout.kv_type !== KV_F16) throw new ActorError('ACTOR_E_LAYOUT', `unsupported KV type ${layout.kv_type}`);
     // Growing before any view exists only reserves pages; they are committed when first written.
-    memory.grow(Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE);
-    Object.assign(actor.layout, layout, { size: memory.buffer.byteLength });
-    actor.call(actor.x.setEngineLayout(Number(layout.logits_off), Number(layout.k_off), Number(layout.v_off),
+    const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) this.memory.grow(pages);
+    Object.assign(this.layout, layout, { size: this.memory.buffer.byteLength });
+    this.call(this.x.setEngineLayout(Number(layout.logits_off), Number(layout.k_off), Number(layout.v_off),
       layout.kv_type, nCtx * nHeadKv * headDim * 2, end));
-    return actor;
   }
+
+  /**
+   * Ends this actor (the conversation is closed or hibernated) and makes it the spare the next
+   * create takes: what the conversation wrote (its own regions, the logits, the K/V rows it held)
+   * is zeroed in place, so the pages stay resident and the next conversation — typically the one
+   * woken in its place — writes its rows without page faults. A spare nobody takes within
+   * SPARE_TRIM_MS gives its pages back to the OS. The caller must not use this object afterwards.
+   */
+  release(): void {
+    const h = this.header(), mem = this.bytes();
+    // (below tokensOff: the header, rewritten by initLayout, and the module's own static data)
+    mem.fill(0, h.tokensOff, h.actorEnd);
+    mem.fill(0, h.logitsOff, h.logitsOff + h.logitsSize);
+    const used = h.nPast * (h.kvLayerSize / h.nCtx);
+    for (let l = 0; l < h.nLayer; l++) {
+      mem.fill(0, h.kOff + l * h.kvLayerSize, h.kOff + l * h.kvLayerSize + used);
+      mem.fill(0, h.vOff + l * h.kvLayerSize, h.vOff + l * h.kvLayerSize + used);
+    }
+    Atomics.store(this.cancelFlag, 0, 0);
+    this.lastError = '';
+    if (!this.model.isOpen) return;
+    this.initLayout(h.nCtx);
+    offerSpare({ model: this.model, nCtx: h.nCtx, actor: this });
+  }
+
+  /** Gives the pages of this (unused) actor's engine regions (logits, K, V) back to the OS; they
+   *  read as zeros after. The header, the module's data and the actor's regions stay. */
+  discard(): void { discardPages(this.memory.buffer, this.field('H_LOGITS_OFF')); }
 
   /** Lays out the spare for (model, nCtx) now, if there is none (see makeSpare). */
   static prepareSpare(model: Model, nCtx: number): void {
     if (spare?.model === model && spare.nCtx === nCtx) return;
-    spare = { model, nCtx, actor: Actor.layOut(model, nCtx) };
+    offerSpare({ model, nCtx, actor: Actor.layOut(model, nCtx) });
   }
 
   /** Positions in the KV cache (tokens consumed). */

@@ -199,6 +199,7 @@ export class Conversation {
 
   /** Set while a restored snapshot's data hash is being checked: every use of the state waits. */
   private verifying?: Promise<RestoreOutcome>;
+  private released = false;
 
   private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings) {
     this.settings = settings;
@@ -297,11 +298,18 @@ export class Conversation {
   }
 
   /**
-   * Drops the actor: its WebAssembly.Memory and instance become garbage once no view of them is
-   * held elsewhere (JS has no explicit free). The transcript and settings stay readable; any other
-   * use throws ACTOR_E_RELEASED. For pools that hibernate conversations (actor-pool.ts).
+   * Ends the actor: what it held is zeroed and it becomes the spare for the next conversation
+   * (Actor.release; after a pending snapshot check, which reads it, has settled), whose pages go
+   * back to the OS if no conversation takes it soon.
+   * The transcript and settings stay readable; any other use throws ACTOR_E_RELEASED. For pools
+   * that hibernate conversations (actor-pool.ts) and for closing a conversation.
    */
   release(): void {
+    if (this.released) return;
+    this.released = true;
+    const a = this.actor;
+    if (this.verifying) void this.verifying.finally(() => a.release()).catch(() => undefined);
+    else a.release();
     this.actor = new Proxy({} as Actor, {
       get: () => { throw new ActorError('ACTOR_E_RELEASED', 'this conversation was released (hibernated): get it again from its pool'); },
     });
@@ -442,7 +450,8 @@ export class Conversation {
       } catch (e) {
         if (!(e instanceof SnapshotError)) throw e;
         reason = snapReason(e);
-        conv.actor = conv.newActor(); // nothing of the failed restore stays
+        conv.actor.release(); // nothing of the failed restore stays
+        conv.actor = conv.newActor();
       } finally {
         snap.close();
       }
@@ -475,6 +484,8 @@ export class Conversation {
         checkDataHash(path, expected, actual);
       } catch (e) {
         const reason = `${snapReason(e as SnapshotError)} (found after the header checks; re-prefilled from the transcript)`;
+        if (this.released) return { path: 'reprefilled', reason };
+        this.actor.release();
         this.actor = this.newActor();
         this.reprefill(meta, overrides);
         return { path: 'reprefilled', reason };

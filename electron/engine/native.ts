@@ -113,6 +113,7 @@ function bind() {
       'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']), 'cairn_forward'),
     model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
     model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
+    discard_pages: f('int cairn_discard_pages(void *base, uint64_t base_size, uint64_t off, uint64_t len)'),
     read_file_regions: f('int cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges)'),
     sha256_regions: f('int cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges, int32_t impl, _Out_ uint8_t *out)'),
     measure_read_bandwidth: f('double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps)'),
@@ -161,6 +162,12 @@ export function sha256Views(views: readonly ArrayBufferView[], impl: number = SH
   const out = new Uint8Array(32);
   check(native().sha256_regions(base, base.byteLength, ranges, views.length, impl, out) as number, 'sha256');
   return Buffer.from(out).toString('hex');
+}
+
+/** Zeros `memory` from byte `from` on, giving its pages back to the OS where it can (see cairn.h). */
+export function discardPages(memory: ArrayBuffer, from = 0): void {
+  const base = new Uint8Array(memory);
+  check(native().discard_pages(base, base.byteLength, from, base.byteLength - from) as number, 'discard');
 }
 
 /**

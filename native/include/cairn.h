@@ -258,6 +258,11 @@ CAIRN_API cairn_status cairn_sha256_regions(const void *base, uint64_t base_size
 CAIRN_API cairn_status cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size,
                                                const uint64_t *ranges, uint32_t n_ranges);
 
+/* Makes base[off, off + len) read as zeros and, where the OS allows (Linux: MADV_DONTNEED on the
+ * whole pages inside the range), gives its physical pages back: resident memory drops at once.
+ * For memory the caller owns and is done with (a released actor). */
+CAIRN_API cairn_status cairn_discard_pages(void *base, uint64_t base_size, uint64_t off, uint64_t len);
+
 /* ---- diagnostics ---------------------------------------------------------- */
 
 /* Measures this machine's read bandwidth in bytes/second: n_threads threads sum a
