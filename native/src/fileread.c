@@ -65,6 +65,20 @@ static void *prefault(void *arg) {
     return NULL;
 }
 
+/* True when the destination's pages are (sampled: one per MiB) already resident, e.g. a reused
+ * actor's zeroed rows: then there is nothing to fault in and no helper to start. */
+static bool resident(uint8_t *base, const uint64_t *ranges, uint32_t n) {
+    const long ps = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint64_t o = 0; o < ranges[2 * i + 1]; o += CHUNK) {
+            const uintptr_t a = (uintptr_t)(base + ranges[2 * i] + o) & ~(uintptr_t)(ps - 1);
+            unsigned char v = 0;
+            if (mincore((void *)a, (size_t)ps, (void *)&v) != 0 || !(v & 1)) return false;
+        }
+    }
+    return true;
+}
+
 static cairn_status read_exact(int fd, uint8_t *dst, uint64_t len, uint64_t off) {
     while (len) {
         const size_t want = len > ((uint64_t)1 << 30) ? (size_t)1 << 30 : (size_t)len;
@@ -90,7 +104,8 @@ cairn_status cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, 
     }
     prefault_job job = { .base = base, .ranges = ranges, .n = n_ranges };
     pthread_t helper;
-    const bool helped = total >= HELPER_MIN && pthread_create(&helper, NULL, prefault, &job) == 0;
+    const bool helped = total >= HELPER_MIN && !resident(base, ranges, n_ranges)
+                        && pthread_create(&helper, NULL, prefault, &job) == 0;
     cairn_status st = CAIRN_OK;
     uint64_t at = 0; /* bytes read so far, in read order */
     for (uint32_t i = 0; i < n_ranges && st == CAIRN_OK; i++) {

@@ -4,6 +4,7 @@
 #include "cairn.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,22 @@ int main(void) {
             for (uint64_t g = gap0; g < gap1 && g < cap; g++) bad |= base[g] != 0xA5;
         }
         CHECK(!bad);
+    }
+
+    /* fresh, never-touched memory (the case the prefault helper is for): 10 MiB in 3 regions */
+    {
+        const uint64_t fcap = 16ull << 20;
+        uint8_t *fresh = mmap(NULL, fcap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        CHECK(fresh != MAP_FAILED);
+        const uint64_t r3[6] = { 100, 3 << 20, (4 << 20) + 5, 5 << 20, (10 << 20), (2 << 20) + 77 };
+        CHECK(cairn_read_file_regions(fd, 7, fresh, fcap, r3, 3) == CAIRN_OK);
+        uint64_t at = 7;
+        int bad = 0;
+        for (int i = 0; i < 3; i++) { bad |= memcmp(fresh + r3[2 * i], src + at, r3[2 * i + 1]) != 0; at += r3[2 * i + 1]; }
+        for (uint64_t g = 0; g < 100; g++) bad |= fresh[g] != 0;               /* the caller's bytes stay */
+        for (uint64_t g = 100 + (3 << 20); g < (4 << 20) + 5; g++) bad |= fresh[g] != 0;
+        CHECK(!bad);
+        munmap(fresh, fcap);
     }
 
     /* past the end of the file: CAIRN_E_TRUNCATED (with and without the helper) */
