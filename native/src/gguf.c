@@ -822,7 +822,7 @@ static cairn_status hp_fail(const cairn_gguf *g, const char *key, const cairn_gg
 }
 
 static cairn_status get_u32(const cairn_gguf *g, const char *key, const cairn_gguf_kv *kv, uint32_t *out) {
-    static const char *want = "an unsigned integer that fits in 32 bits";
+    static const char *want = "an integer in 0..4294967295";
     if (!is_int_type(kv->type) ||
         (is_signed_type(kv->type) ? (kv->v.i < 0 || kv->v.i > (int64_t)UINT32_MAX) : kv->v.u > UINT32_MAX))
         return hp_fail(g, key, kv, want);

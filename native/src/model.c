@@ -13,41 +13,19 @@
 #define MAX_VOCAB    (1 << 22)
 #define MAX_HEAD_DIM 512
 
-/* ---- typed metadata getters (the type is checked before the value is read) ---- */
+/* ---- hyperparameters: the reader's typed getters, then the loader's bounds ---- */
 
-static bool kv_is_int(int32_t t) {
-    return t == CAIRN_GGUF_U8 || t == CAIRN_GGUF_I8 || t == CAIRN_GGUF_U16 || t == CAIRN_GGUF_I16 ||
-           t == CAIRN_GGUF_U32 || t == CAIRN_GGUF_I32 || t == CAIRN_GGUF_U64 || t == CAIRN_GGUF_I64;
-}
-static bool kv_is_signed(int32_t t) {
-    return t == CAIRN_GGUF_I8 || t == CAIRN_GGUF_I16 || t == CAIRN_GGUF_I32 || t == CAIRN_GGUF_I64;
-}
-
-/* Reads an integer key into [lo, hi]; a missing key gives dflt when !required. */
+/* An integer key in [lo, hi]; a missing key gives dflt when !required. */
 static cairn_status get_u32(const cairn_gguf *g, const char *path, const char *key, bool required,
                             uint32_t dflt, uint32_t lo, uint32_t hi, uint32_t *out) {
-    const int64_t i = cairn_gguf_find_key(g, key);
-    if (i < 0) {
-        if (required) return cairn_fail(CAIRN_E_HPARAMS, "%s: required key '%s' is missing", path, key);
-        *out = dflt;
-        return CAIRN_OK;
-    }
-    const int32_t t = cairn_gguf_kv_type(g, i);
-    if (!kv_is_int(t)) return cairn_fail(CAIRN_E_HPARAMS, "%s: key '%s' has value type %d, expected an integer", path, key, t);
-    if (kv_is_signed(t)) {
-        const int64_t v = cairn_gguf_get_i64(g, i);
-        if (v < (int64_t)lo || v > (int64_t)hi)
-            return cairn_fail(CAIRN_E_HPARAMS, "%s: key '%s' = %lld is outside %u..%u", path, key, (long long)v, lo, hi);
-        *out = (uint32_t)v;
-    } else {
-        const uint64_t v = cairn_gguf_get_u64(g, i);
-        if (v < lo || v > hi)
-            return cairn_fail(CAIRN_E_HPARAMS, "%s: key '%s' = %llu is outside %u..%u", path, key, (unsigned long long)v, lo, hi);
-        *out = (uint32_t)v;
-    }
+    const cairn_status s = required ? cairn_gguf_get_u32_req(g, key, out) : cairn_gguf_get_u32_opt(g, key, dflt, out);
+    if (s) return s;
+    if (*out < lo || *out > hi) return cairn_fail(CAIRN_E_HPARAMS, "%s: key '%s' = %u is outside %u..%u", path, key, *out, lo, hi);
     return CAIRN_OK;
 }
 
+/* A float key (F32 or F64 only: the reader's getter would also take integers) in [lo, hi]; a
+ * missing key gives dflt. */
 static cairn_status get_f32(const cairn_gguf *g, const char *path, const char *key, float dflt,
                             float lo, float hi, float *out) {
     const int64_t i = cairn_gguf_find_key(g, key);
