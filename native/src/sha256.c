@@ -100,9 +100,12 @@ static void compress_shani(uint32_t h[8], const uint8_t *p, size_t nblocks) { co
 #endif
 
 static compress_fn pick(int impl) {
+    static int cached = -1; /* CPUID once (it traps to the hypervisor in a VM) */
+    int shani = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (shani < 0) __atomic_store_n(&cached, shani = have_shani(), __ATOMIC_RELAXED);
     if (impl == CAIRN_SHA256_PORTABLE) return compress_portable;
-    if (impl == CAIRN_SHA256_SHANI) return have_shani() ? compress_shani : NULL;
-    return have_shani() ? compress_shani : compress_portable;
+    if (impl == CAIRN_SHA256_SHANI) return shani ? compress_shani : NULL;
+    return shani ? compress_shani : compress_portable;
 }
 
 cairn_status cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges,
