@@ -71,13 +71,13 @@ interface ActorExports {
   [global: string]: unknown;
 }
 
-// One spare actor, laid out (memory reserved, header and regions written) but not configured:
-// the last released one, or one made when the event loop is idle after a create. The next
-// conversation of the same model and context size (a new chat, a resumed snapshot) then neither
-// waits for WebAssembly memory and instance creation nor adds to the memory the runtime's
-// collector must reclaim (allocating actor memories is what triggers its full collections), and a
-// released spare's zeroed pages are still resident, so writing K/V rows into it faults nothing.
-// SPARE_TRIM_MS after it became the spare, an untaken spare's pages go back to the OS.
+// One spare actor: the last released one, laid out anew (header and regions written) but not
+// configured. The next conversation of the same model and context size (a new chat, a resumed
+// snapshot) takes it, so it neither waits for WebAssembly memory and instance creation nor adds
+// to the memory the runtime's collector must reclaim (allocating actor memories is what triggers
+// its full collections), and the spare's zeroed pages are still resident, so writing K/V rows
+// into it faults nothing. SPARE_TRIM_MS after it became the spare, an untaken spare's pages go
+// back to the OS.
 let spare: { model: Model; nCtx: number; actor: Actor } | undefined;
 let trim: NodeJS.Timeout | undefined;
 
@@ -89,13 +89,6 @@ function offerSpare(s: { model: Model; nCtx: number; actor: Actor }): void {
   spare = s;
   clearTimeout(trim);
   trim = setTimeout(() => { if (spare === s) s.actor.discard(); }, SPARE_TRIM_MS).unref();
-}
-
-function makeSpare(model: Model, nCtx: number): void {
-  setImmediate(() => {
-    if (!model.isOpen || spare) return;
-    try { Actor.prepareSpare(model, nCtx); } catch { /* the next create lays out its own and reports */ }
-  }).unref();
 }
 
 function findWasm(): string {
@@ -136,7 +129,7 @@ export class Actor {
   }
 
   /** A new conversation: memory sized for the layout, sampler and stop tokens set. Takes the
-   *  spare actor when it fits (see makeSpare), else lays one out now. */
+   *  spare actor when it fits (see offerSpare), else lays one out now. */
   static create(model: Model, opts: ActorOptions): Actor {
     let actor: Actor;
     if (spare && spare.model === model && spare.nCtx === opts.nCtx && model.isOpen) {
@@ -147,7 +140,6 @@ export class Actor {
     }
     actor.setSampler(opts);
     actor.setStopTokens(opts.stopTokens ?? []);
-    makeSpare(model, opts.nCtx);
     return actor;
   }
 
@@ -184,13 +176,7 @@ export class Actor {
   release(): void {
     const h = this.header(), mem = this.bytes();
     // (below tokensOff: the header, rewritten by initLayout, and the module's own static data)
-    mem.fill(0, h.tokensOff, h.actorEnd);
-    mem.fill(0, h.logitsOff, h.logitsOff + h.logitsSize);
-    const used = h.nPast * (h.kvLayerSize / h.nCtx);
-    for (let l = 0; l < h.nLayer; l++) {
-      mem.fill(0, h.kOff + l * h.kvLayerSize, h.kOff + l * h.kvLayerSize + used);
-      mem.fill(0, h.vOff + l * h.kvLayerSize, h.vOff + l * h.kvLayerSize + used);
-    }
+    for (const [off, len] of this.heldRanges(h, h.tokensOff)) mem.fill(0, off, off + len);
     Atomics.store(this.cancelFlag, 0, 0);
     this.lastError = '';
     if (!this.model.isOpen) return;
@@ -201,12 +187,6 @@ export class Actor {
   /** Gives the pages of this (unused) actor's engine regions (logits, K, V) back to the OS; they
    *  read as zeros after. The header, the module's data and the actor's regions stay. */
   discard(): void { discardPages(this.memory.buffer, this.field('H_LOGITS_OFF')); }
-
-  /** Lays out the spare for (model, nCtx) now, if there is none (see makeSpare). */
-  static prepareSpare(model: Model, nCtx: number): void {
-    if (spare?.model === model && spare.nCtx === nCtx) return;
-    offerSpare({ model, nCtx, actor: Actor.layOut(model, nCtx) });
-  }
 
   /** Positions in the KV cache (tokens consumed). */
   get position(): number { return this.x.nPast(); }
@@ -284,15 +264,17 @@ export class Actor {
     const memory = new WebAssembly.Memory({ initial: this.memory.buffer.byteLength / PAGE });
     const dst = new Uint8Array(memory.buffer), src = this.bytes();
     const h = this.header();
-    const copy = (off: number, len: number) => dst.set(src.subarray(off, off + len), off);
-    copy(0, h.actorEnd);
-    copy(h.logitsOff, h.logitsSize);
-    const used = h.nPast * (h.kvLayerSize / h.nCtx);
-    for (let l = 0; l < h.nLayer; l++) {
-      copy(h.kOff + l * h.kvLayerSize, used);
-      copy(h.vOff + l * h.kvLayerSize, used);
-    }
+    for (const [off, len] of this.heldRanges(h, 0)) dst.set(src.subarray(off, off + len), off);
     return new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
+  }
+
+  /** [offset, length] of what the conversation holds: the actor's own regions from `from` to
+   *  their end, the logits, and the K/V rows in use (what fork copies and release zeroes). */
+  private heldRanges(h: ActorHeader, from: number): [number, number][] {
+    const out: [number, number][] = [[from, h.actorEnd - from], [h.logitsOff, h.logitsSize]];
+    const used = h.nPast * (h.kvLayerSize / h.nCtx);
+    for (let l = 0; l < h.nLayer; l++) out.push([h.kOff + l * h.kvLayerSize, used], [h.vOff + l * h.kvLayerSize, used]);
+    return out;
   }
 
   // ---- zero-copy views (valid until the memory grows; an actor's memory never grows after create)
@@ -314,10 +296,10 @@ export class Actor {
 
   /** f16 bits of K (or V) rows [0, n) of a layer: [n][nHeadKv * headDim]. */
   kv(kind: 'k' | 'v', layer: number, n = this.position): Uint16Array {
-    const h = this.header();
-    if (layer < 0 || layer >= h.nLayer || n < 0 || n > h.nCtx) throw new ActorError('ACTOR_E_ARG', `kv(${kind}, ${layer}, ${n}) out of range`);
-    const off = (kind === 'k' ? h.kOff : h.vOff) + layer * h.kvLayerSize;
-    return new Uint16Array(this.bytes().buffer, off, n * h.nHeadKv * h.headDim);
+    const f = (name: string) => this.field(name);
+    if (layer < 0 || layer >= f('H_N_LAYER') || n < 0 || n > f('H_N_CTX')) throw new ActorError('ACTOR_E_ARG', `kv(${kind}, ${layer}, ${n}) out of range`);
+    const off = f(kind === 'k' ? 'H_K_OFF' : 'H_V_OFF') + layer * f('H_KV_LAYER_SIZE');
+    return new Uint16Array(this.bytes().buffer, off, n * f('H_N_HEAD_KV') * f('H_HEAD_DIM'));
   }
 
   /** The header: the memory layout and the actor's counters. */

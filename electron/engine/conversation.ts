@@ -462,13 +462,9 @@ export class Conversation {
 
   /** Reads the snapshot's tokens and K/V rows into this (fresh) actor and starts the hash check. */
   private restoreFrom(snap: SnapshotReader, overrides: Partial<ConversationSettings> | undefined, why: string): { reason: string; verified: Promise<RestoreOutcome> } {
-    const a = this.actor, n = snap.nTokens, h = a.header(), info = this.model.info;
-    const buf = a.bytes().buffer, rowBytes = h.nHeadKv * h.headDim * 2;
-    const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(buf, h.tokensOff, n * 4)]]);
-    for (let l = 0; l < info.nLayer; l++) { // (one header read: a.kv() reads it per call)
-      views.set(`k.${l}`, new Uint8Array(buf, h.kOff + l * h.kvLayerSize, n * rowBytes));
-      views.set(`v.${l}`, new Uint8Array(buf, h.vOff + l * h.kvLayerSize, n * rowBytes));
-    }
+    const a = this.actor, n = snap.nTokens, info = this.model.info;
+    const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(a.bytes().buffer, a.header().tokensOff, n * 4)]]);
+    for (let l = 0; l < info.nLayer; l++) { views.set(`k.${l}`, u8(a.kv('k', l, n))); views.set(`v.${l}`, u8(a.kv('v', l, n))); }
     const inOrder = snap.tensors.map((t) => views.get(t.name) as Uint8Array);
     snap.readTensors(inOrder);
     // ids are checked against the vocabulary; the file's little-endian bytes are already what the

@@ -144,12 +144,12 @@ export function koffiAddress(view: ArrayBufferView): bigint {
 /** SHA-256 compressor choice for sha256Views (auto: SHA extensions where the CPU has them). */
 export const SHA256_IMPL = { auto: 0, portable: 1, shani: 2 } as const;
 
-/** (buffer, ranges) for cairn_sha256_regions: every view must lie on one buffer. */
+/** (buffer, ranges) for the engine's region calls: every view must lie on one buffer. */
 function regionsOf(views: readonly ArrayBufferView[]): { base: Uint8Array; ranges: BigUint64Array } {
   const buf = views[0]?.buffer ?? new ArrayBuffer(0);
   const ranges = new BigUint64Array(views.length * 2);
   views.forEach((v, i) => {
-    if (v.buffer !== buf) throw new EngineError('CAIRN_E_ARG', 'sha256: views lie on different buffers', 1);
+    if (v.buffer !== buf) throw new EngineError('CAIRN_E_ARG', 'views lie on different buffers', 1);
     ranges[2 * i] = BigInt(v.byteOffset);
     ranges[2 * i + 1] = BigInt(v.byteLength);
   });
