@@ -7,9 +7,8 @@
 // them (their actors' pages go back at once and the next conversation reuses the actor).
 // Cairn's restore is the real path: Conversation.resume (open + every header check, new actor,
 // tokens and K/V rows read from the file straight into actor memory, sampler/RNG restored, no
-// forward pass) — "ready" is when resume returns and the conversation can be used; "verified" is
-// when its data sha256, computed in place on a worker thread, has been checked (the first send
-// waits for it). llama.cpp's is node-llama-cpp 3.21.1's LlamaContextSequence.saveStateToFile /
+// forward pass; the data's XXH64 computed by an engine thread right behind the read and checked
+// before resume returns). llama.cpp's is node-llama-cpp 3.21.1's LlamaContextSequence.saveStateToFile /
 // loadStateFromFile (llama_state_seq_save_file / llama_state_seq_load_file) into its existing
 // context: KV and tokens, no logits, no checksum. Both files are read right after being written,
 // i.e. from the page cache (as llama.cpp's own measurement does); Cairn's save fsyncs (atomic
@@ -26,7 +25,7 @@ import { cachedLlamaModel, llama32_1bConfig, tinyConfig } from '../electron/engi
 import { Model } from '../electron/engine/model.js';
 import { native } from '../electron/engine/native.js';
 import { openSnapshot } from '../electron/engine/snapshot/format.js';
-import { sha256Views } from '../electron/engine/native.js';
+import { xxh64Views } from '../electron/engine/native.js';
 import { llamaLoad } from '../test-support/llama/oracle.js';
 import { spread, seededTokens, type Spread } from './stats.js';
 
@@ -45,12 +44,11 @@ export interface SnapshotBenchOptions {
 
 export interface CairnSnapshotRow {
   saveMs: Spread;
-  /** Conversation.resume until it returns (the conversation is usable) */
+  /** Conversation.resume until it returns (data verified, the conversation usable) */
   restoreMs: Spread;
-  /** … until its `verified` settles (data sha256 checked in place, off the main thread) */
-  verifiedMs: Spread;
   /** the steps timed one by one: openSnapshot (open + header checks), Actor.create, the tokens and
-   *  K/V rows read into actor memory, and their sha256 computed on the calling thread */
+   *  K/V rows read into actor memory with the hash behind the read (readTensors), and, for
+   *  scale, their XXH64 alone on the calling thread */
   phases: { openMs: Spread; createMs: Spread; readMs: Spread; hashMs: Spread };
   reprefillMs: Spread;
   fileBytes: number;
@@ -68,9 +66,8 @@ export interface SnapshotBenchRow {
   llama?: LlamaSnapshotRow;
   /** re-prefill ÷ restore (Cairn) */
   speedup: number;
-  /** Cairn restore ÷ llama.cpp restore (ready, and verified) */
+  /** Cairn restore ÷ llama.cpp restore */
   restoreRatio?: number;
-  verifiedRatio?: number;
   /** (.cairn bytes − KV bytes) ÷ KV bytes */
   overhead: number;
 }
@@ -126,27 +123,22 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       fileBytes = (await conv.save(path)).bytes;
       save.push(ms(t0));
     }
-    const restore: number[] = [], verified: number[] = [], open: number[] = [], create: number[] = [], read: number[] = [], hash: number[] = [];
+    const restore: number[] = [], open: number[] = [], create: number[] = [], read: number[] = [], hash: number[] = [];
     let diff = 0;
     { // one untimed restore first, as llama.cpp gets an untimed evaluation: the timings are of a
       // warm process (compiled JS, the reader's code paths), not of the first call after start
-      const w = await Conversation.resume(path, model, tok);
-      await w.verified;
-      w.conversation.release();
+      (await Conversation.resume(path, model, tok)).conversation.release();
     }
     for (let r = 0; r < reps; r++) {
       await settle();
       const t0 = now();
       const res = await Conversation.resume(path, model, tok);
       restore.push(ms(t0));
-      const outcome = await res.verified;
-      verified.push(ms(t0));
-      if (outcome.path !== 'restored') throw new Error(`snapshot bench: resume took the ${outcome.path} path (${outcome.reason})`);
+      if (res.path !== 'restored') throw new Error(`snapshot bench: resume took the ${res.path} path (${res.reason})`);
       res.conversation.release();
     }
     { // the restored rows give the prefilled logits (checked outside the timings)
       const res = await Conversation.resume(path, model, tok);
-      await res.verified;
       const ra = actorOf(res.conversation);
       if (n > 0) {
         const last = ra.tokens()[n - 1];
@@ -172,13 +164,13 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       snap.close();
       read.push(ms(t0));
       t0 = now();
-      if (sha256Views(snap.tensors.map((t) => views.get(t.name) as Uint8Array)) !== snap.dataSha256) throw new Error('snapshot bench: hash differs');
+      if (xxh64Views(snap.tensors.map((t) => views.get(t.name) as Uint8Array)) !== snap.dataXxh64) throw new Error('snapshot bench: hash differs');
       hash.push(ms(t0));
       a.release();
     }
     conv.release();
     out.set(n, {
-      saveMs: spread(save), restoreMs: spread(restore), verifiedMs: spread(verified),
+      saveMs: spread(save), restoreMs: spread(restore),
       phases: { openMs: spread(open), createMs: spread(create), readMs: spread(read), hashMs: spread(hash) },
       reprefillMs: spread(pre), fileBytes, logitsMaxAbsDiff: diff,
       logitsMaxAbs: want.reduce((m, x) => Math.max(m, Math.abs(x)), 0),
@@ -330,7 +322,6 @@ export async function benchSnapshots(opts: SnapshotBenchOptions = {}): Promise<S
       n, kvBytes, cairn: c, llama: l,
       speedup: c.reprefillMs.median / c.restoreMs.median,
       restoreRatio: l ? c.restoreMs.median / l.restoreMs.median : undefined,
-      verifiedRatio: l ? c.verifiedMs.median / l.restoreMs.median : undefined,
       overhead: (c.fileBytes - kvBytes) / kvBytes,
     };
   });
@@ -346,14 +337,14 @@ const sp = (s?: Spread) => (s ? (s.runs.length > 1 ? `${f1(s.median)} (${f1(s.mi
 const MiB = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
 export function formatSnapshotBench(r: SnapshotBenchResult): string {
-  const head = '| N | Cairn save ms | Cairn restore (ready) ms | Cairn verified ms | Cairn re-prefill ms | speedup (re-prefill ÷ ready) | llama.cpp save ms | llama.cpp restore ms | llama.cpp re-prefill ms | ratio ready / verified (Cairn ÷ llama.cpp) | .cairn bytes | KV bytes | overhead % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|';
-  const rows = r.rows.map((x) => `| ${x.n} | ${sp(x.cairn.saveMs)} | ${sp(x.cairn.restoreMs)} | ${sp(x.cairn.verifiedMs)} | ${sp(x.cairn.reprefillMs)} | ${x.speedup.toFixed(0)}× | ${x.llama ? sp(x.llama.saveMs) : '-'} | ${x.llama ? sp(x.llama.restoreMs) : '-'} | ${x.llama ? sp(x.llama.reprefillMs) : '-'} | ${x.restoreRatio !== undefined ? `${x.restoreRatio.toFixed(2)}× / ${x.verifiedRatio!.toFixed(2)}×` : '-'} | ${x.cairn.fileBytes} | ${x.kvBytes} | ${(100 * x.overhead).toFixed(3)} % |`);
-  const ph = '| N | open + header checks ms | Actor.create ms | read into actor ms | sha256 of data, in place, one thread ms | llama.cpp state file bytes | last-position logits over restored KV: max abs diff (max abs logit) |\n|---|---|---|---|---|---|---|';
+  const head = '| N | Cairn save ms | Cairn restore ms | Cairn re-prefill ms | speedup (re-prefill ÷ restore) | llama.cpp save ms | llama.cpp restore ms | llama.cpp re-prefill ms | restore ratio (Cairn ÷ llama.cpp) | .cairn bytes | KV bytes | overhead % |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const rows = r.rows.map((x) => `| ${x.n} | ${sp(x.cairn.saveMs)} | ${sp(x.cairn.restoreMs)} | ${sp(x.cairn.reprefillMs)} | ${x.speedup.toFixed(0)}× | ${x.llama ? sp(x.llama.saveMs) : '-'} | ${x.llama ? sp(x.llama.restoreMs) : '-'} | ${x.llama ? sp(x.llama.reprefillMs) : '-'} | ${x.restoreRatio !== undefined ? `${x.restoreRatio.toFixed(2)}×` : '-'} | ${x.cairn.fileBytes} | ${x.kvBytes} | ${(100 * x.overhead).toFixed(3)} % |`);
+  const ph = '| N | open + header checks ms | Actor.create ms | read into actor + XXH64 behind it ms | XXH64 alone, one thread ms | llama.cpp state file bytes | last-position logits over restored KV: max abs diff (max abs logit) |\n|---|---|---|---|---|---|---|';
   const prow = r.rows.map((x) => { const p = x.cairn.phases; return `| ${x.n} | ${sp(p.openMs)} | ${sp(p.createMs)} | ${sp(p.readMs)} | ${sp(p.hashMs)} | ${x.llama?.fileBytes ?? '-'} | ${x.cairn.logitsMaxAbsDiff.toExponential(2)} (${x.cairn.logitsMaxAbs.toFixed(1)}) |`; });
   const a = r.actorRss, t = r.perToken;
   return [
     `Snapshots — ${r.model.split('/').pop()}, ${r.threads} threads, nCtx ${r.nCtx}, median (min–max) of ${r.reps} (re-prefill: ${r.reps} for N ≤ 256, 1 above); page cache ${r.pageCache}`,
-    'Cairn restore (ready) = Conversation.resume returns: header checks + new actor + tokens and K/V read straight into it (no forward pass); verified = its data sha256 checked in place off the main thread (the first send waits for it). llama.cpp restore = loadStateFromFile into its existing context (KV + tokens, no logits, no checksum). Cairn save fsyncs; llama.cpp save does not.',
+    'Cairn restore = Conversation.resume returns: header checks + new actor + tokens and K/V read straight into it, data XXH64 checked (hashed behind the read), no forward pass. llama.cpp restore = loadStateFromFile into its existing context (KV + tokens, no logits, no checksum). Cairn save fsyncs; llama.cpp save does not.',
     '', head, ...rows, '', ph, ...prow, '',
     `actor RSS (nCtx ${a.nCtx}, all KV rows + logits written): growth ${MiB(a.rssGrowth)}, KV + logits ${MiB(a.kvLogitsBytes)}, overhead ${MiB(a.overheadBytes)}`,
     `host↔actor per token (${t.model}, ${t.steps} steps): Actor.step ${t.stepUs.toFixed(1)} µs − engine forward ${t.forwardUs.toFixed(1)} µs = ${t.overheadUs.toFixed(1)} µs; bytes copied per token ${t.bytesCopiedDelta / t.steps} (delta ${t.bytesCopiedDelta}); during prefill/save/restore ${r.restoreBytesCopiedDelta}`,

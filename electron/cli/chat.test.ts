@@ -92,7 +92,7 @@ describe('cairn chat', () => {
   test('cairn inspect f.cairn prints the verified summary; a corrupt one fails in one line', () => {
     const r = cairn(['inspect', saved]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/cairn snapshot v1, .*verified/);
+    expect(r.stdout).toMatch(/cairn snapshot v2, .*verified/);
     expect(r.stdout).toMatch(/model: llama, sha256 [0-9a-f]{64}, layers 3, kv heads 1, head_dim 64, vocab 1024, kv f16/);
     expect(r.stdout).toMatch(/transcript: 2 messages/);
     expect(r.stdout).toContain(`user: ${P1}`);

@@ -282,8 +282,7 @@ export class ConversationPool {
       if (!e.hasSnapshot) throw new Error('no snapshot');
       // the seed is not passed on: passing it would reseed the RNG the snapshot carries
       const r = await Conversation.resume(e.file, this.model, this.tokenizer, { settings: rest });
-      conv = r.conversation;
-      ({ path, reason } = await r.verified); // the data hash, checked while nothing else ran
+      ({ conversation: conv, path, reason } = r);
     } catch (err) {
       conv = Conversation.create(this.model, this.tokenizer, e.settings);
       path = 'reprefilled';

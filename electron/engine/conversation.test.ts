@@ -9,7 +9,8 @@ import { Conversation, modelSha256, modelTokenizer } from './conversation.js';
 import { Model } from './model.js';
 import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
 import type { Tokenizer } from './tokenizer/index.js';
-import { inspectSnapshot } from './snapshot/format.js';
+import { headerDigest, inspectSnapshot, type SnapshotTensorInfo } from './snapshot/format.js';
+import { createHash } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let model: Model, other: Model, tok: Tokenizer, otherTok: Tokenizer;
@@ -17,6 +18,26 @@ const dir = mkdtempSync(join(tmpdir(), 'cairn-conv-'));
 const SAMPLED = { seed: 7, temperature: 0.8, topK: 40, topP: 0.95, maxTokens: 12 };
 
 const tokenizerOf = modelTokenizer;
+
+/** Rewrites a snapshot's metadata in place (header_sha256 recomputed, header re-padded). */
+function rewriteHeader(file: string, edit: (md: Record<string, string>, data: Buffer) => void): void {
+  const buf = readFileSync(file);
+  const n = Number(buf.readBigUInt64LE(0));
+  const h = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
+  const md = h.__metadata__ as Record<string, string>, data = buf.subarray(8 + n);
+  edit(md, data);
+  const tensors: SnapshotTensorInfo[] = Object.entries(h).filter(([k]) => k !== '__metadata__').map(([name, e]) => {
+    const t = e as { dtype: 'F16'; shape: number[]; data_offsets: [number, number] };
+    return { name, dtype: t.dtype, shape: t.shape, begin: t.data_offsets[0], end: t.data_offsets[1] };
+  });
+  md.header_sha256 = headerDigest(md, tensors);
+  const json = Buffer.from(JSON.stringify(h));
+  const header = Buffer.alloc(Math.ceil((8 + json.length) / 8) * 8 - 8, 0x20);
+  json.copy(header);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(file, Buffer.concat([len, header, data]));
+}
 
 beforeAll(() => {
   if (!existsSync(join(root, 'build', 'actor', 'actor.wasm'))) {
@@ -108,10 +129,10 @@ describe('snapshots', () => {
       const saved = await a.save(file);
       expect(saved.nTokens).toBe(a.position);
       const want = await a.send('Continue it.');
-      const { conversation: b, path, reason, verified } = await Conversation.resume(file, model, tok);
+      const { conversation: b, path, reason } = await Conversation.resume(file, model, tok);
       expect(path, reason).toBe('restored');
+      expect(reason).toMatch(/data xxh64 verified/);
       expect(b.position).toBe(saved.nTokens);
-      expect((await verified).reason).toMatch(/data sha256 verified/);
       expect(b.messages).toEqual(a.messages.slice(0, 2));
       const got = await b.send('Continue it.');
       expect(got.tokens).toEqual(want.tokens);
@@ -147,21 +168,18 @@ describe('snapshots', () => {
     expect(b.position).toBe(b.promptTokens(b.messages.slice(0, 3)).length + r.tokens.length);
   });
 
-  test('K/V bytes corrupted behind an intact header ⇒ usable at once, re-prefilled before first use', async () => {
+  test('K/V bytes corrupted behind an intact header ⇒ found by the data hash during the read, re-prefilled', async () => {
     const file = join(dir, 'flipped.cairn');
     const a = Conversation.create(model, tok, SAMPLED);
     await a.send('Tell me a story.');
     await a.save(file);
     const bytes = readFileSync(file);
-    bytes[bytes.length - 3] ^= 0x40; // a bit of the last V row: only data_sha256 can tell
+    bytes[bytes.length - 3] ^= 0x40; // a bit of the last V row: only data_xxh64 can tell
     writeFileSync(file, bytes);
     const r = await Conversation.resume(file, model, tok);
-    expect(r.path).toBe('restored'); // the header is sound: the K/V rows were read, their hash is pending
-    const sent = r.conversation.send('Continue it.'); // waits for the hash first
-    const final = await r.verified;
-    expect(final.path).toBe('reprefilled');
-    expect(final.reason).toMatch(/^SNAP_HASH/);
-    const got = await sent;
+    expect(r.path).toBe('reprefilled');
+    expect(r.reason).toMatch(/^SNAP_HASH.*data_xxh64/);
+    const got = await r.conversation.send('Continue it.');
     expect(r.conversation.messages.slice(0, 2)).toEqual(a.messages);
     // the turn ran on a fresh actor into which the transcript was prefilled (a restored one
     // would have prefilled only the new message)
@@ -183,6 +201,20 @@ describe('snapshots', () => {
     expect(b.messages).toEqual(a.messages);
     const r = await b.send('Continue it.');
     expect(r.tokens.length).toBeGreaterThan(0);
+
+    // format 1 (session-7 builds: data_sha256 where format 2 has data_xxh64): refused with
+    // SNAP_FORMAT_VERSION, its transcript still read, so the chat goes on
+    const old = join(dir, 'format1.cairn');
+    await a.save(old);
+    rewriteHeader(old, (md, data) => {
+      md.format_version = '1';
+      md.data_sha256 = createHash('sha256').update(data).digest('hex');
+      delete md.data_xxh64;
+    });
+    const o = await Conversation.resume(old, model, tok);
+    expect(o.path).toBe('reprefilled');
+    expect(o.reason).toMatch(/^SNAP_FORMAT_VERSION/);
+    expect(o.conversation.messages).toEqual(a.messages);
 
     // a destroyed header: nothing to recover, an empty conversation that still works
     const bad = join(dir, 'garbage.cairn');

@@ -11,19 +11,19 @@
 // Snapshots (.cairn, see ./snapshot/format.ts) hold the tokens, the used K/V rows (zero-copy views
 // of actor memory), the sampler params + RNG bytes, the transcript and the settings. Restore rules
 // (DESIGN.md "Snapshots"): header validated first; same model (GGUF sha256) and tokenizer ⇒ tokens
-// and K/V rows read from the file straight into a new actor ('restored'), their sha256 checked in
-// place on a worker thread before the restored state is first used; anything else, or a hash that
-// does not match ⇒ the transcript re-prefilled in a fresh actor ('reprefilled').
+// and K/V rows read from the file straight into a new actor and hashed right behind the read
+// ('restored'); anything else, or a data hash that does not match ⇒ the transcript re-prefilled in
+// a fresh actor ('reprefilled').
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
-import { EngineError, native, sha256ViewsAsync } from './native.js';
+import { EngineError, native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 import {
-  checkDataHash, decodeTokens, openSnapshot, sha256File, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, type JsonObject, type SnapshotMeta,
+  decodeTokens, openSnapshot, sha256File, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type JsonObject, type SnapshotMeta,
   type SnapshotReader,
 } from './snapshot/format.js';
 import { decodeMeta, headerDigest } from './snapshot/header.js';
@@ -78,14 +78,6 @@ export interface RestoreOutcome { path: RestorePath; reason: string }
 
 export interface ResumeResult extends RestoreOutcome {
   conversation: Conversation;
-  /**
-   * The final outcome, once the snapshot's data hash is checked. A 'restored' conversation is
-   * usable at once: its data is hashed in place on a worker thread while the caller goes on, and
-   * every use of the restored state (send, save) waits for that check first. Should the hash not
-   * match, the conversation is rebuilt from its transcript in a fresh actor before that use, and
-   * this resolves to 'reprefilled' with the reason. Settles at once for 'reprefilled'.
-   */
-  verified: Promise<RestoreOutcome>;
 }
 
 export interface ResumeOptions {
@@ -168,6 +160,12 @@ async function readMetaOnly(path: string): Promise<SnapshotMeta> {
       tensors.push({ name, dtype, shape, begin: o[0], end: o[1] });
     }
     if (!md || md.header_sha256 !== headerDigest(md, tensors)) throw new Error('header does not match its header_sha256');
+    // format 1 (data_sha256 instead of data_xxh64) is otherwise the same: its transcript is read
+    if (md.format_version === '1' && typeof md.data_sha256 === 'string' && !('data_xxh64' in md)) {
+      const rest: Record<string, string> = { ...md, format_version: SNAPSHOT_FORMAT_VERSION, data_xxh64: '0'.repeat(16) };
+      delete rest.data_sha256;
+      return decodeMeta(path, rest);
+    }
     return decodeMeta(path, md);
   } finally {
     await fh.close();
@@ -197,8 +195,6 @@ export class Conversation {
   private turns = 0;
   private totals = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, reusedTokens: 0 };
 
-  /** Set while a restored snapshot's data hash is being checked: every use of the state waits. */
-  private verifying?: Promise<RestoreOutcome>;
   private released = false;
 
   private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings) {
@@ -211,11 +207,6 @@ export class Conversation {
     const v = this.tokenizer.vocab, s = this.settings, nVocab = this.model.info.nVocab;
     const stops = [...new Set([...this.tokenizer.stopTokens, v.eos, v.eot, v.eom].filter((t) => t >= 0 && t < nVocab))];
     return Actor.create(this.model, { nCtx: s.nCtx, stopTokens: stops, ...this.samplerParams(), seed: s.seed });
-  }
-
-  /** Waits for a pending snapshot verification (a no-op otherwise). */
-  private async settled(): Promise<void> {
-    if (this.verifying) await this.verifying;
   }
 
   static create(model: Model, tokenizer: Tokenizer, s: Partial<ConversationSettings> = {}): Conversation {
@@ -299,7 +290,7 @@ export class Conversation {
 
   /**
    * Ends the actor: what it held is zeroed and it becomes the spare for the next conversation
-   * (Actor.release; after a pending snapshot check, which reads it, has settled), whose pages go
+   * (Actor.release), whose pages go
    * back to the OS if no conversation takes it soon.
    * The transcript and settings stay readable; any other use throws ACTOR_E_RELEASED. For pools
    * that hibernate conversations (actor-pool.ts) and for closing a conversation.
@@ -307,9 +298,7 @@ export class Conversation {
   release(): void {
     if (this.released) return;
     this.released = true;
-    const a = this.actor;
-    if (this.verifying) void this.verifying.finally(() => a.release()).catch(() => undefined);
-    else a.release();
+    this.actor.release();
     this.actor = new Proxy({} as Actor, {
       get: () => { throw new ActorError('ACTOR_E_RELEASED', 'this conversation was released (hibernated): get it again from its pool'); },
     });
@@ -326,7 +315,6 @@ export class Conversation {
 
   /** One turn: appends the user message, prefills the new suffix, generates and streams the answer. */
   async send(userText: string, onText?: (text: string) => void, o: SendOptions = {}): Promise<TurnResult> {
-    await this.settled();
     Atomics.store(this.actor.cancelFlag, 0, 0);
     const messages = [...this.messages, { role: 'user', content: userText }];
     const ids = this.promptTokens(messages, true);
@@ -374,7 +362,6 @@ export class Conversation {
 
   /** Writes a .cairn snapshot: tokens + K/V rows in use (views of actor memory), sampler + RNG, transcript. */
   async save(path: string): Promise<{ bytes: number; nTokens: number }> {
-    await this.settled();
     const a = this.actor, h = a.header(), n = a.position, info = this.model.info;
     const k: Uint8Array[] = [], v: Uint8Array[] = [];
     for (let l = 0; l < info.nLayer; l++) { k.push(u8(a.kv('k', l, n))); v.push(u8(a.kv('v', l, n))); }
@@ -411,11 +398,11 @@ export class Conversation {
 
   /**
    * Resumes a saved conversation. The header is validated first; the same model and tokenizer ⇒ a
-   * new actor receives the saved tokens and K/V rows, read from the file straight into its memory,
-   * and the sampler/RNG state ('restored', usable at once; the data hash is checked in place on a
-   * worker thread and awaited before the state is first used: see ResumeResult.verified); anything
-   * else (another model, a failed check, a corrupt file) ⇒ the transcript re-prefilled with this
-   * model's template ('reprefilled').
+   * new actor receives the saved tokens and K/V rows, read from the file straight into its memory
+   * and hashed right behind the read, and the sampler/RNG state ('restored'); anything else
+   * (another model, a failed check, a data hash that does not match, a corrupt file) ⇒ the
+   * transcript re-prefilled with this model's template in a fresh actor ('reprefilled'). Nothing of
+   * a failed restore stays.
    */
   static async resume(path: string, model: Model, tokenizer: Tokenizer, o: ResumeOptions = {}): Promise<ResumeResult> {
     const info = model.info;
@@ -445,8 +432,8 @@ export class Conversation {
     if (meta) conv.messages.push(...meta.transcript.map((m) => ({ role: m.role, content: m.content })));
     if (snap) {
       try {
-        const { reason: done, verified } = conv.restoreFrom(snap, o.settings, `same model (sha256 ${sha.slice(0, 12)}…): `);
-        return { conversation: conv, path: 'restored', reason: done, verified };
+        const done = conv.restoreFrom(snap, o.settings, `same model (sha256 ${sha.slice(0, 12)}…): `);
+        return { conversation: conv, path: 'restored', reason: done };
       } catch (e) {
         if (!(e instanceof SnapshotError)) throw e;
         reason = snapReason(e);
@@ -457,39 +444,23 @@ export class Conversation {
       }
     }
     conv.reprefill(meta, o.settings);
-    return { conversation: conv, path: 'reprefilled', reason, verified: Promise.resolve({ path: 'reprefilled', reason }) };
+    return { conversation: conv, path: 'reprefilled', reason };
   }
 
-  /** Reads the snapshot's tokens and K/V rows into this (fresh) actor and starts the hash check. */
-  private restoreFrom(snap: SnapshotReader, overrides: Partial<ConversationSettings> | undefined, why: string): { reason: string; verified: Promise<RestoreOutcome> } {
+  /** Reads the snapshot's tokens and K/V rows into this (fresh) actor, verified on the way
+   *  (SnapshotError otherwise); returns the reason text. */
+  private restoreFrom(snap: SnapshotReader, overrides: Partial<ConversationSettings> | undefined, why: string): string {
     const a = this.actor, n = snap.nTokens, info = this.model.info;
     const views = new Map<string, Uint8Array>([['tokens', new Uint8Array(a.bytes().buffer, a.header().tokensOff, n * 4)]]);
     for (let l = 0; l < info.nLayer; l++) { views.set(`k.${l}`, u8(a.kv('k', l, n))); views.set(`v.${l}`, u8(a.kv('v', l, n))); }
-    const inOrder = snap.tensors.map((t) => views.get(t.name) as Uint8Array);
-    snap.readTensors(inOrder);
+    snap.readTensors(snap.tensors.map((t) => views.get(t.name) as Uint8Array));
     // ids are checked against the vocabulary; the file's little-endian bytes are already what the
     // actor (Wasm memory is little-endian) and the engine (little-endian hosts only) read
     decodeTokens(snap.path, views.get('tokens') as Uint8Array, info.nVocab);
     const rng = this.restoreSampler(snap.meta);
     a.truncate(n);
     if (overrides) this.configure(overrides);
-    const meta = snap.meta, expected = snap.dataSha256, path = snap.path;
-    const done = `${why}${n} tokens of KV cache restored${rng || overrides?.seed !== undefined ? '' : ', sampler RNG state not restorable (actor layout differs)'}`;
-    const check = sha256ViewsAsync(inOrder).then((actual): RestoreOutcome => {
-      try {
-        checkDataHash(path, expected, actual);
-      } catch (e) {
-        const reason = `${snapReason(e as SnapshotError)} (found after the header checks; re-prefilled from the transcript)`;
-        if (this.released) return { path: 'reprefilled', reason };
-        this.actor.release();
-        this.actor = this.newActor();
-        this.reprefill(meta, overrides);
-        return { path: 'reprefilled', reason };
-      }
-      return { path: 'restored', reason: `${done}, data sha256 verified` };
-    }).finally(() => { this.verifying = undefined; });
-    this.verifying = check;
-    return { reason: done, verified: check };
+    return `${why}${n} tokens of KV cache restored, data xxh64 verified${rng || overrides?.seed !== undefined ? '' : ', sampler RNG state not restorable (actor layout differs)'}`;
   }
 
   /** Re-prefills the transcript with this model's template; carries the RNG on when it fits. */

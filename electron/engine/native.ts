@@ -114,8 +114,10 @@ function bind() {
     model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
     model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
     discard_pages: f('int cairn_discard_pages(void *base, uint64_t base_size, uint64_t off, uint64_t len)'),
-    read_file_regions: f('int cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges)'),
-    sha256_regions: f('int cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges, int32_t impl, _Out_ uint8_t *out)'),
+    read_file_regions: f('int cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size, const uint64_t *ranges, uint32_t n_ranges, _Out_ uint8_t *xxh64_out)'),
+    xxh64_init: f('void cairn_xxh64_init(_Out_ uint8_t *s)'),
+    xxh64_update: f('void cairn_xxh64_update(_Inout_ uint8_t *s, const void *data, uint64_t len)'),
+    xxh64_digest: f('void cairn_xxh64_digest(const uint8_t *s, _Out_ uint8_t *out)'),
     measure_read_bandwidth: f('double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps)'),
   };
 }
@@ -141,9 +143,6 @@ export function koffiAddress(view: ArrayBufferView): bigint {
   return koffi.address(view) as bigint;
 }
 
-/** SHA-256 compressor choice for sha256Views (auto: SHA extensions where the CPU has them). */
-export const SHA256_IMPL = { auto: 0, portable: 1, shani: 2 } as const;
-
 /** (buffer, ranges) for the engine's region calls: every view must lie on one buffer. */
 function regionsOf(views: readonly ArrayBufferView[]): { base: Uint8Array; ranges: BigUint64Array } {
   const buf = views[0]?.buffer ?? new ArrayBuffer(0);
@@ -156,12 +155,30 @@ function regionsOf(views: readonly ArrayBufferView[]): { base: Uint8Array; range
   return { base: new Uint8Array(buf), ranges };
 }
 
-/** Lowercase hex SHA-256 of the views' bytes, concatenated in order (hashed where they lie). */
-export function sha256Views(views: readonly ArrayBufferView[], impl: number = SHA256_IMPL.auto): string {
-  const { base, ranges } = regionsOf(views);
-  const out = new Uint8Array(32);
-  check(native().sha256_regions(base, base.byteLength, ranges, views.length, impl, out) as number, 'sha256');
-  return Buffer.from(out).toString('hex');
+const XXH64_STATE = 80; // sizeof(cairn_xxh64)
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** Streaming XXH64 (seed 0) in the engine; digest() is lowercase hex as `xxhsum -H1` prints it. */
+export class Xxh64 {
+  private readonly state = new Uint8Array(XXH64_STATE);
+  constructor() { native().xxh64_init(this.state); }
+  /** Hashes the view's bytes where they lie. */
+  update(v: ArrayBufferView): this {
+    if (v.byteLength) native().xxh64_update(this.state, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), v.byteLength);
+    return this;
+  }
+  digest(): string {
+    const out = new Uint8Array(8);
+    native().xxh64_digest(this.state, out);
+    return hex(out);
+  }
+}
+
+/** XXH64 of the views' bytes, concatenated in order (the data_xxh64 of a snapshot). */
+export function xxh64Views(views: readonly ArrayBufferView[]): string {
+  const h = new Xxh64();
+  for (const v of views) h.update(v);
+  return h.digest();
 }
 
 /** Zeros `memory` from byte `from` on, giving its pages back to the OS where it can (see cairn.h). */
@@ -171,29 +188,16 @@ export function discardPages(memory: ArrayBuffer, from = 0): void {
 }
 
 /**
- * Reads file bytes [fileOff, fileOff + Σ lengths) of fd straight into the views, in order (the
- * engine overlaps faulting the destination pages in with the copy). Returns false where the
- * engine cannot (Windows, views on several buffers): the caller reads some other way. Throws
- * EngineError (CAIRN_E_IO, CAIRN_E_TRUNCATED) when the read fails.
+ * Reads file bytes [fileOff, fileOff + Σ lengths) of fd straight into the views, in order, and
+ * returns their XXH64 (hashed on an engine thread right behind the read; faulting fresh pages in
+ * overlapped with the copy). Returns undefined where the engine cannot (Windows, views on several
+ * buffers): the caller reads some other way. Throws EngineError (CAIRN_E_IO, CAIRN_E_TRUNCATED)
+ * when the read fails.
  */
-export function readFileIntoViews(fd: number, fileOff: number, views: readonly ArrayBufferView[]): boolean {
-  if (process.platform === 'win32' || views.some((v) => v.buffer !== views[0].buffer)) return false;
+export function readFileIntoViews(fd: number, fileOff: number, views: readonly ArrayBufferView[]): string | undefined {
+  if (process.platform === 'win32' || views.some((v) => v.buffer !== views[0].buffer)) return undefined;
   const { base, ranges } = regionsOf(views);
-  check(native().read_file_regions(fd, fileOff, base, base.byteLength, ranges, views.length) as number, 'read');
-  return true;
-}
-
-/** sha256Views on a worker thread: the main thread goes on while the bytes are hashed in place.
- *  The views must not change until the promise settles. */
-export function sha256ViewsAsync(views: readonly ArrayBufferView[]): Promise<string> {
-  const { base, ranges } = regionsOf(views);
-  const out = new Uint8Array(32);
-  return new Promise((resolve, reject) => {
-    native().sha256_regions.async(base, base.byteLength, ranges, views.length, SHA256_IMPL.auto, out, (err: unknown, status: number) => {
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      // ranges were built from the views themselves, so only an impossible argument error remains
-      else if (status !== 0) reject(new EngineError('CAIRN_E_ARG', `sha256: status ${status}`, status));
-      else resolve(Buffer.from(out).toString('hex'));
-    });
-  });
+  const out = new Uint8Array(8);
+  check(native().read_file_regions(fd, fileOff, base, base.byteLength, ranges, views.length, out) as number, 'read');
+  return hex(out);
 }

@@ -240,23 +240,24 @@ CAIRN_API uint64_t     cairn_model_estimate(const cairn_model *m, uint32_t n_ctx
 
 /* ---- hashing ---------------------------------------------------------------- */
 
-enum { CAIRN_SHA256_AUTO = 0, CAIRN_SHA256_PORTABLE = 1, CAIRN_SHA256_SHANI = 2 };
-
-/* SHA-256 of the concatenation of n_ranges regions of base[0..base_size): ranges holds
- * (offset, length) pairs. Every range is checked against base_size first. impl picks the
- * compressor (AUTO: x86 SHA extensions when the CPU has them, else portable; SHANI fails
- * with CAIRN_E_ARG where absent). Reads only; safe to call from any thread. */
-CAIRN_API cairn_status cairn_sha256_regions(const void *base, uint64_t base_size, const uint64_t *ranges,
-                                            uint32_t n_ranges, int32_t impl, uint8_t out[32]);
+/* XXH64 (seed 0), streaming: init, update with each piece in order, digest (any number of
+ * times). The digest is the canonical form, big-endian, as `xxhsum -H1` prints it: the
+ * data_xxh64 of a .cairn snapshot. The state is plain caller memory (no allocation). */
+typedef struct { uint64_t v[4], total; uint8_t buf[32]; uint32_t nbuf, _pad; } cairn_xxh64;
+CAIRN_API void cairn_xxh64_init  (cairn_xxh64 *s);
+CAIRN_API void cairn_xxh64_update(cairn_xxh64 *s, const void *data, uint64_t len);
+CAIRN_API void cairn_xxh64_digest(const cairn_xxh64 *s, uint8_t out[8]);
 
 /* ---- file reads ------------------------------------------------------------- */
 
 /* Reads the file bytes [file_off, file_off + Σ lengths) of fd into the (offset, length) regions
- * of base[0..base_size), in order; every range is checked first. For large reads a helper thread
+ * of base[0..base_size), in order; every range is checked first. With xxh64_out, the bytes read
+ * are also hashed (as cairn_xxh64_regions would, on a helper thread that follows the read chunk
+ * by chunk while the data is still in cache). For large reads into fresh memory another helper
  * faults the destination pages in ahead of the copy. CAIRN_E_IO / CAIRN_E_TRUNCATED on a failed
  * or short read (the regions are then partly written). POSIX only (CAIRN_E_ARG on Windows). */
 CAIRN_API cairn_status cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, uint64_t base_size,
-                                               const uint64_t *ranges, uint32_t n_ranges);
+                                               const uint64_t *ranges, uint32_t n_ranges, uint8_t *xxh64_out);
 
 /* Makes base[off, off + len) read as zeros and, where the OS allows (Linux: MADV_DONTNEED on the
  * whole pages inside the range), gives its physical pages back: resident memory drops at once.

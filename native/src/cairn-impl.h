@@ -62,6 +62,22 @@ static inline uint16_t cairn_fp32_to_bf16(float f) {
     return (uint16_t)((x + (0x7fff + ((x >> 16) & 1))) >> 16);
 }
 
+/* ---- caller memory regions: (offset, length) pairs over base[0..base_size) ---- */
+/* CAIRN_E_ARG naming `what` unless every range lies inside the buffer; *total (if given) = Σ lengths. */
+static inline cairn_status cairn_check_regions(const char *what, uint64_t base_size, const uint64_t *ranges,
+                                               uint32_t n_ranges, uint64_t *total) {
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n_ranges; i++) {
+        const uint64_t off = ranges[2 * i], len = ranges[2 * i + 1];
+        if (off > base_size || len > base_size - off)
+            return cairn_fail(CAIRN_E_ARG, "%s: range %u [%llu, +%llu) outside the %llu-byte buffer", what, i,
+                              (unsigned long long)off, (unsigned long long)len, (unsigned long long)base_size);
+        sum += len;
+    }
+    if (total) *total = sum;
+    return CAIRN_OK;
+}
+
 #define CAIRN_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define CAIRN_MAX(a, b) ((a) > (b) ? (a) : (b))
 

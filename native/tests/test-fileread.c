@@ -44,7 +44,7 @@ int main(void) {
         }
         if (got < total) { ranges[2 * n] = place; ranges[2 * n + 1] = total - got; n++; }
         memset(base, 0xA5, cap);
-        CHECK(cairn_read_file_regions(fd, HEAD, base, cap, ranges, n) == CAIRN_OK);
+        CHECK(cairn_read_file_regions(fd, HEAD, base, cap, ranges, n, NULL) == CAIRN_OK);
         uint64_t at = HEAD;
         int bad = 0;
         for (uint32_t i = 0; i < n; i++) {
@@ -63,7 +63,7 @@ int main(void) {
         uint8_t *fresh = mmap(NULL, fcap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         CHECK(fresh != MAP_FAILED);
         const uint64_t r3[6] = { 100, 3 << 20, (4 << 20) + 5, 5 << 20, (10 << 20), (2 << 20) + 77 };
-        CHECK(cairn_read_file_regions(fd, 7, fresh, fcap, r3, 3) == CAIRN_OK);
+        CHECK(cairn_read_file_regions(fd, 7, fresh, fcap, r3, 3, NULL) == CAIRN_OK);
         uint64_t at = 7;
         int bad = 0;
         for (int i = 0; i < 3; i++) { bad |= memcmp(fresh + r3[2 * i], src + at, r3[2 * i + 1]) != 0; at += r3[2 * i + 1]; }
@@ -75,19 +75,19 @@ int main(void) {
 
     /* past the end of the file: CAIRN_E_TRUNCATED (with and without the helper) */
     const uint64_t over_small[2] = { 0, 4096 }, over_big[2] = { 0, 8 << 20 };
-    CHECK(cairn_read_file_regions(fd, FILE_BYTES - 10, base, cap, over_small, 1) == CAIRN_E_TRUNCATED);
-    CHECK(cairn_read_file_regions(fd, FILE_BYTES - (4 << 20), base, cap, over_big, 1) == CAIRN_E_TRUNCATED);
+    CHECK(cairn_read_file_regions(fd, FILE_BYTES - 10, base, cap, over_small, 1, NULL) == CAIRN_E_TRUNCATED);
+    CHECK(cairn_read_file_regions(fd, FILE_BYTES - (4 << 20), base, cap, over_big, 1, NULL) == CAIRN_E_TRUNCATED);
     /* ranges are checked before anything is read */
     const uint64_t outside[2] = { cap - 10, 11 }, wrap[4] = { 0, UINT64_MAX, 0, 2 };
     memset(base, 0xA5, 64);
-    CHECK(cairn_read_file_regions(fd, 0, base, cap, outside, 1) == CAIRN_E_ARG);
-    CHECK(cairn_read_file_regions(fd, 0, base, cap, wrap, 2) == CAIRN_E_ARG);
+    CHECK(cairn_read_file_regions(fd, 0, base, cap, outside, 1, NULL) == CAIRN_E_ARG);
+    CHECK(cairn_read_file_regions(fd, 0, base, cap, wrap, 2, NULL) == CAIRN_E_ARG);
     CHECK(base[0] == 0xA5);
-    CHECK(cairn_read_file_regions(-1, 0, base, cap, over_small, 1) == CAIRN_E_ARG);
+    CHECK(cairn_read_file_regions(-1, 0, base, cap, over_small, 1, NULL) == CAIRN_E_ARG);
     const int closed = dup(fd);
     close(closed);
-    CHECK(cairn_read_file_regions(closed, 0, base, cap, over_small, 1) == CAIRN_E_IO);
-    CHECK(cairn_read_file_regions(fd, 0, NULL, 0, NULL, 0) == CAIRN_OK);
+    CHECK(cairn_read_file_regions(closed, 0, base, cap, over_small, 1, NULL) == CAIRN_E_IO);
+    CHECK(cairn_read_file_regions(fd, 0, NULL, 0, NULL, 0, NULL) == CAIRN_OK);
 
     close(fd);
     unlink(path);

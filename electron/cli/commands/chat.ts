@@ -76,8 +76,7 @@ interface Session { model: Model; tokenizer: Tokenizer; conv: Conversation }
 
 async function resumeInto(file: string, model: Model, tokenizer: Tokenizer, overrides: Partial<ConversationSettings>): Promise<Conversation> {
   const r = await Conversation.resume(file, model, tokenizer, { settings: overrides });
-  const { path, reason } = await r.verified; // the final word (the data hash is checked off-thread)
-  console.error(`cairn chat: ${path} from ${file}: ${reason || '(no reason)'}`);
+  console.error(`cairn chat: ${r.path} from ${file}: ${r.reason || '(no reason)'}`);
   return r.conversation;
 }
 

@@ -78,7 +78,7 @@ function printSnapshot(r: SnapshotSummary): void {
     const c = msg.content.replace(/\s+/g, ' ');
     console.log(`    ${msg.role}: ${c.length > 70 ? `${c.slice(0, 70)}…` : c}`);
   }
-  console.log(`  data sha256: ${r.dataSha256}`);
+  console.log(`  data xxh64: ${r.dataXxh64}`);
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -3,7 +3,6 @@
 // faults. Every file must be rejected with its specific SnapshotError code (never another exception);
 // bit flips must never pass and never be mistaken for a foreign model.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import {
   SNAPSHOT_CODES, SnapshotError, headerDigest, inspectSnapshot, readSnapshot, writeSnapshot,
   type SnapshotExpect, type SnapshotTensorInfo,
 } from './format.js';
+import { xxh64Views } from '../native.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-corrupt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,13 +92,13 @@ const tensorsOf = (h: Header): SnapshotTensorInfo[] => Object.entries(h).flatMap
   return [{ name, dtype: e.dtype, shape: e.shape, begin: e.data_offsets[0], end: e.data_offsets[1] }];
 });
 
-/** Mutates a copy of the base header (and data), then recomputes data_sha256 and header_sha256 so only the intended fault remains. */
+/** Mutates a copy of the base header (and data), then recomputes data_xxh64 and header_sha256 so only the intended fault remains. */
 function variant(mutate: (h: Header, data: Buffer) => Buffer | void, opts: { rehash?: boolean } = {}): Buffer {
   const h = baseHeader();
   let data = baseData();
   data = mutate(h, data) ?? data;
   if (opts.rehash !== false) {
-    h.__metadata__.data_sha256 = createHash('sha256').update(data).digest('hex');
+    h.__metadata__.data_xxh64 = xxh64Views([data]);
     h.__metadata__.header_sha256 = headerDigest(h.__metadata__ as Record<string, string>, tensorsOf(h));
   }
   return assemble(JSON.stringify(h), data);
@@ -259,7 +259,7 @@ describe('snapshot reader corpus', () => {
       ['object metadata value', () => md((m) => { m.settings = { contextSize: 64 }; }), 'SNAP_METADATA'],
       ['null metadata value', () => md((m) => { m.arch = null; }), 'SNAP_METADATA'],
       ['wrong format name', () => md((m) => { m.format = 'safetensors'; }), 'SNAP_METADATA'],
-      ['future format_version', () => md((m) => { m.format_version = '2'; }), 'SNAP_FORMAT_VERSION'],
+      ['future format_version', () => md((m) => { m.format_version = '3'; }), 'SNAP_FORMAT_VERSION'],
       ['missing format_version', () => md((m) => { delete m.format_version; }), 'SNAP_FORMAT_VERSION'],
       ['missing key', () => md((m) => { delete m.tokenizer_hash; }), 'SNAP_METADATA'],
       ['unknown key', () => md((m) => { m.extra = 'x'; }), 'SNAP_METADATA'],
@@ -295,7 +295,7 @@ describe('snapshot reader corpus', () => {
       ['negative token', () => variant((_h, d) => { d.writeInt32LE(-1, 8); }), 'SNAP_TOKEN'],
       // hashes
       ['wrong data hash', () => variant((_h, d) => { d[d.length - 1] ^= 1; }, { rehash: false }), 'SNAP_HASH'],
-      ['data hash of other data', () => md((m) => { m.data_sha256 = '0'.repeat(64); }, false), 'SNAP_HASH'],
+      ['data hash of other data', () => md((m) => { m.data_xxh64 = '0'.repeat(16); }, false), 'SNAP_HASH'],
       ['transcript edited, header hash stale', () => md((m) => { m.transcript = '[{"role":"user","content":"hi!"}]'; }, false), 'SNAP_HASH'],
       ['model hash edited, header hash stale', () => md((m) => { m.model_sha256 = '34'.repeat(32); }, false), 'SNAP_HASH'],
       ['tensor table edited, header hash stale', () => variant((h) => {

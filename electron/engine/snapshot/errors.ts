@@ -19,7 +19,7 @@ export const SNAPSHOT_CODES = [
   'SNAP_TENSOR_SET', // tensor names differ from {tokens, k.0..k.L-1, v.0..v.L-1}
   'SNAP_TOKEN', // a token id outside [0, n_vocab)
   'SNAP_CONTEXT', // more tokens than the target context holds
-  'SNAP_HASH', // data_sha256 or header_sha256 does not match the content
+  'SNAP_HASH', // data_xxh64 or header_sha256 does not match the content
   'SNAP_FOREIGN_MODEL', // intact snapshot of a different model (by GGUF sha256)
   'SNAP_INPUT', // writeSnapshot was given inconsistent data
 ] as const;

@@ -1,5 +1,5 @@
-// Round trip, atomic writes, inspect, sha256File, an independent Python safetensors reader (and
-// numpy) on a written file, and the size overhead for a realistic KV shape.
+// Round trip, atomic writes, inspect, sha256File, XXH64, an independent Python safetensors reader
+// (and numpy) and xxhsum on a written file, and the size overhead for a realistic KV shape.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   SnapshotError, inspectSnapshot, openSnapshot, readSnapshot, sha256File, writeSnapshot, type SnapshotData, type SnapshotMeta,
 } from './format.js';
-import { sha256Views, sha256ViewsAsync, SHA256_IMPL } from '../native.js';
+import { Xxh64, readFileIntoViews, xxh64Views } from '../native.js';
+import { closeSync, openSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-'));
@@ -75,12 +76,12 @@ describe('writeSnapshot / readSnapshot', () => {
   it('round-trips tokens, K/V bytes and metadata; the data section is 8-byte aligned', async () => {
     const s = sample(5, 3, 2, 8);
     const path = join(dir, 'rt.cairn');
-    const { bytes, dataSha256 } = await writeSnapshot(path, s);
+    const { bytes, dataXxh64 } = await writeSnapshot(path, s);
     const buf = readFileSync(path);
     expect(buf.length).toBe(bytes);
     const n = Number(buf.readBigUInt64LE(0));
     expect((8 + n) % 8).toBe(0);
-    expect(createHash('sha256').update(buf.subarray(8 + n)).digest('hex')).toBe(dataSha256);
+    expect(xxh64Views([buf.subarray(8 + n)])).toBe(dataXxh64);
     const r = await readSnapshot(path, expectOf(s));
     expect(Array.from(r.tokens)).toEqual(Array.from(s.tokens));
     for (let l = 0; l < 3; l++) {
@@ -88,11 +89,11 @@ describe('writeSnapshot / readSnapshot', () => {
       expect(Buffer.from(r.v[l]).equals(Buffer.from(s.v[l]))).toBe(true);
     }
     expect(r.meta).toEqual(s.meta);
-    expect(r.dataSha256).toBe(dataSha256);
+    expect(r.dataXxh64).toBe(dataXxh64);
     expect(await readSnapshot(path)).toBeTruthy(); // no target: header/data checks only
   });
 
-  it('readTensors fills one buffer (engine read) and separate buffers (runtime readv) alike', async () => {
+  it('readTensors fills one buffer (engine read + hash) and separate buffers (runtime readv) alike, and checks the data hash in both', async () => {
     const s = sample(300, 3, 2, 64); // 300 × 2 × 64 × 2 B = 75 KiB per K/V tensor
     const path = join(dir, 'scatter.cairn');
     await writeSnapshot(path, s);
@@ -111,6 +112,18 @@ describe('writeSnapshot / readSnapshot', () => {
       expect(() => r.readTensors(separate.slice(1))).toThrow(/destination of/);
     } finally {
       r.close();
+    }
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1000] ^= 0x10; // a K/V bit behind an intact header
+    writeFileSync(path, bytes);
+    const bad = openSnapshot(path, expectOf(s));
+    try {
+      const sizes = bad.tensors.map((t) => t.end - t.begin), one = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+      let at = 0;
+      expect(() => bad.readTensors(sizes.map((n) => { at += n; return one.subarray(at - n, at); }))).toThrow(/SNAP_HASH|data_xxh64/);
+      expect(() => bad.readTensors(sizes.map((n) => new Uint8Array(n)))).toThrow(/data_xxh64/);
+    } finally {
+      bad.close();
     }
   });
 
@@ -162,16 +175,16 @@ describe('inspectSnapshot / sha256File', () => {
   it('summarizes a verified snapshot', async () => {
     const s = sample(4, 2, 2, 4);
     const path = join(dir, 'inspect.cairn');
-    const { bytes, dataSha256 } = await writeSnapshot(path, s);
+    const { bytes, dataXxh64 } = await writeSnapshot(path, s);
     const sum = await inspectSnapshot(path);
     expect(sum.fileBytes).toBe(bytes);
     expect(sum.nTokens).toBe(4);
-    expect(sum.dataSha256).toBe(dataSha256);
+    expect(sum.dataXxh64).toBe(dataXxh64);
     expect(sum.headerBytes + sum.dataBytes + 8).toBe(bytes);
     expect(sum.tensors.map((t) => `${t.name}:${t.dtype}:${t.shape.join('x')}`)).toEqual(
       ['tokens:I32:4', 'k.0:F16:4x2x4', 'v.0:F16:4x2x4', 'k.1:F16:4x2x4', 'v.1:F16:4x2x4']);
     expect(sum.meta).toEqual(s.meta);
-    expect(sum.formatVersion).toBe('1');
+    expect(sum.formatVersion).toBe('2');
   });
 
   it('hashes a file by streaming', async () => {
@@ -183,22 +196,36 @@ describe('inspectSnapshot / sha256File', () => {
     expect(await sha256File(join(dir, 'empty'))).toBe(createHash('sha256').digest('hex'));
   });
 
-  it('hashes scattered views of one buffer in place (engine sha256, sync and on a worker) like node:crypto', async () => {
+  it('XXH64 of scattered views (where they lie, and hashed behind a file read) is that of their concatenation', () => {
     const mem = new WebAssembly.Memory({ initial: 64 }); // 4 MiB, like an actor's
     const all = new Uint8Array(mem.buffer);
     for (let i = 0; i < all.length; i++) all[i] = (i * 2654435761) >>> 24;
-    // odd sizes and offsets: blocks split across views, an empty view, a view of 1 byte
+    // odd sizes and offsets: stripes split across views, an empty view, a view of 1 byte
     const views = [all.subarray(3, 3 + 1000), all.subarray(5000, 5000), all.subarray(7000, 7001), all.subarray(1 << 20, (1 << 20) + 2_500_001)];
-    const want = views.reduce((h, v) => h.update(v), createHash('sha256')).digest('hex');
-    expect(sha256Views(views)).toBe(want);
-    expect(sha256Views(views, SHA256_IMPL.portable)).toBe(want);
-    expect(await sha256ViewsAsync(views)).toBe(want);
-    expect(() => sha256Views([all.subarray(0, 4), new Uint8Array(4)])).toThrow(/different buffers/);
+    const joined = Buffer.concat(views);
+    const want = xxh64Views([joined]);
+    expect(want).toMatch(/^[0-9a-f]{16}$/);
+    expect(xxh64Views(views)).toBe(want);
+    expect(new Xxh64().update(joined.subarray(0, 17)).update(joined.subarray(17)).digest()).toBe(want);
+    expect(xxh64Views([new Uint8Array(0)])).toBe('ef46db3751d8e999'); // the spec's empty-input value
+    const file = join(dir, 'xxh.bin');
+    writeFileSync(file, Buffer.concat([Buffer.alloc(100, 9), joined]));
+    const dst = new WebAssembly.Memory({ initial: 64 });
+    const into = views.map((v) => new Uint8Array(dst.buffer, v.byteOffset, v.byteLength));
+    const fd = openSync(file, 'r');
+    try {
+      const got = readFileIntoViews(fd, 100, into);
+      if (process.platform !== 'win32') expect(got).toBe(want);
+    } finally {
+      closeSync(fd);
+    }
+    expect(Buffer.concat(into).equals(joined)).toBe(true);
   });
 });
 
 const python = spawnSync('python3', ['-c', 'import sys'], { encoding: 'utf8' });
 const hasPython = !python.error && python.status === 0;
+const hasXxhsum = !spawnSync('xxhsum', ['--version']).error;
 const hasNumpy = hasPython && spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 describe('interoperability', () => {
@@ -218,11 +245,23 @@ describe('interoperability', () => {
     expect(Object.fromEntries(Object.entries(py.tensors).map(([k, t]) => [k, [t.dtype, t.shape, t.data_offsets]]))).toEqual(
       Object.fromEntries(sum.tensors.map((t) => [t.name, [t.dtype, t.shape, [t.begin, t.end]]])));
     expect(py.metadata_keys).toEqual([
-      'arch', 'created_at', 'data_sha256', 'engine_version', 'format', 'format_version', 'head_dim', 'header_sha256',
+      'arch', 'created_at', 'data_xxh64', 'engine_version', 'format', 'format_version', 'head_dim', 'header_sha256',
       'kv_type', 'model_sha256', 'n_kv_heads', 'n_layer', 'n_vocab', 'sampler', 'settings', 'tokenizer_hash', 'transcript',
     ]);
     expect(py.metadata.format).toBe('cairn-snapshot');
     expect(JSON.parse(py.metadata.transcript)).toEqual(s.meta.transcript);
+  });
+
+  it.skipIf(!hasXxhsum)('xxhsum -H1 (the xxHash tool) over the data section gives data_xxh64 (skipped only if xxhsum is absent: apt-get install xxhash)', async () => {
+    const s = sample(40, 2, 3, 8);
+    const path = join(dir, 'xxhsum.cairn');
+    const { dataXxh64 } = await writeSnapshot(path, s);
+    const buf = readFileSync(path);
+    const data = join(dir, 'xxhsum.data');
+    writeFileSync(data, buf.subarray(8 + Number(buf.readBigUInt64LE(0))));
+    const out = spawnSync('xxhsum', ['-H1', data], { encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    expect(out.stdout.split(/\s+/)[0]).toBe(dataXxh64);
   });
 
   it.skipIf(!hasNumpy)('numpy views k.0 as float16 [n, n_kv_heads, head_dim] (skipped only if python3/numpy is absent)', async () => {

@@ -4,7 +4,8 @@
 //
 // Tensors (data order): tokens I32 [n]; then k.<l>, v.<l> F16 [n, n_kv_heads, head_dim] for each
 // layer l, holding only the n used positions. __metadata__ (string -> string): see header.ts
-// (META_KEYS); data_sha256 covers the data section, header_sha256 the rest of the header.
+// (META_KEYS); data_xxh64 (XXH64, canonical hex as `xxhsum -H1` prints it) covers the data section,
+// header_sha256 the rest of the header.
 //
 // writeSnapshot writes atomically (temp file in the same directory, fsync, rename, fsync dir),
 // streaming the K/V views without gathering them into one buffer. readSnapshot applies every check
@@ -15,7 +16,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { EngineError, readFileIntoViews, sha256Views } from '../native.js';
+import { EngineError, readFileIntoViews, Xxh64, xxh64Views } from '../native.js';
 import { SnapshotError, snapErr } from './errors.js';
 import {
   checkFormat, checkTensors, decodeMeta, encodeMeta, expectedTensorNames, headerDigest, parseHeader,
@@ -32,7 +33,7 @@ export { headerDigest } from './header.js';
 const CHUNK = 1 << 24;
 const LITTLE_ENDIAN = endianness() === 'LE';
 const HEAD_READ = 1 << 16; // bytes read at once for the length prefix and header
-const ZERO_HASH = '0'.repeat(64);
+const ZERO_HASH = '0'.repeat(64), ZERO_DATA_HASH = '0'.repeat(16);
 
 // ---------------------------------------------------------------------------------------------
 // Files
@@ -157,7 +158,7 @@ function checkInput(path: string, s: SnapshotData): void {
  * fsynced. Throws SnapshotError (SNAP_INPUT for inconsistent data, SNAP_IO for I/O failures).
  * The views are hashed and written as they are: do not mutate them until the promise settles.
  */
-export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ bytes: number; dataSha256: string }> {
+export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ bytes: number; dataXxh64: string }> {
   checkInput(path, s);
   const n = s.tokens.length;
   const tensors: SnapshotTensorInfo[] = [];
@@ -181,7 +182,7 @@ export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ by
   }
   const dataBytes = pos;
   // hash fields are fixed-length hex, so the header's size is known before the data is hashed
-  const headerLen = encodeHeader(encodeMeta(s.meta, ZERO_HASH, ZERO_HASH), tensors).length;
+  const headerLen = encodeHeader(encodeMeta(s.meta, ZERO_DATA_HASH, ZERO_HASH), tensors).length;
   if (headerLen > MAX_HEADER_BYTES) throw snapErr('SNAP_INPUT', path, 'meta', `header would be ${headerLen} bytes (> ${MAX_HEADER_BYTES})`);
 
   const dir = dirname(path);
@@ -189,16 +190,16 @@ export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ by
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, 'wx', 0o600);
-    const hash = createHash('sha256');
+    const hash = new Xxh64();
     let at = 8 + headerLen;
     for (const v of views) {
       hash.update(v);
       await writeAll(fh, v, at);
       at += v.byteLength;
     }
-    const dataSha256 = hash.digest('hex');
-    const pre = encodeMeta(s.meta, dataSha256, ZERO_HASH);
-    const metadata = encodeMeta(s.meta, dataSha256, headerDigest(pre, tensors));
+    const dataXxh64 = hash.digest();
+    const pre = encodeMeta(s.meta, dataXxh64, ZERO_HASH);
+    const metadata = encodeMeta(s.meta, dataXxh64, headerDigest(pre, tensors));
     const header = encodeHeader(metadata, tensors);
     if (header.length !== headerLen) throw new Error(`header length changed (${headerLen} -> ${header.length})`);
     // the reader must accept what we write: run its header checks on the exact bytes
@@ -214,7 +215,7 @@ export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ by
     fh = undefined;
     await rename(tmp, path);
     await syncDir(dir);
-    return { bytes: 8 + headerLen + dataBytes, dataSha256 };
+    return { bytes: 8 + headerLen + dataBytes, dataXxh64 };
   } catch (e) {
     await fh?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
@@ -240,7 +241,7 @@ async function syncDir(dir: string): Promise<void> {
 // Reading
 
 /** An open snapshot whose header passed every check: the data can be read straight to where it is
- *  needed (readTensors), then verified where it lies (checkDataHash). */
+ *  needed and verified on the way (readTensors). */
 export interface SnapshotReader {
   readonly path: string;
   readonly size: number;
@@ -249,12 +250,14 @@ export interface SnapshotReader {
   readonly nTokens: number;
   /** Tensor entries in data order (tokens, k.0, v.0, k.1, …). */
   readonly tensors: readonly SnapshotTensorInfo[];
-  /** The header's data_sha256 and header_sha256. */
-  readonly dataSha256: string;
+  /** The header's data_xxh64 and header_sha256. */
+  readonly dataXxh64: string;
   readonly headerSha256: string;
   formatVersion: string;
   /** Reads every tensor straight into its destination (dsts[i] receives tensors[i], exactly its
-   *  byte size), with no buffer in between and, normally, one system call (a scatter read). */
+   *  byte size), with no buffer in between, and checks data_xxh64 over the
+   *  bytes as read (hashed right behind the read): SNAP_HASH when they differ, the destinations
+   *  then hold unverified bytes the caller must drop. */
   readTensors(dsts: readonly Uint8Array[]): void;
   /** Reads dst.length bytes of the data section from offset `pos` (relative to the data start). */
   readData(pos: number, dst: Uint8Array, field: string): void;
@@ -265,8 +268,8 @@ export interface SnapshotReader {
  * Opens a snapshot and applies every check that needs only the header and the file size (see
  * RELIABILITY.md "Snapshot reader"). With `expect`, also refuses a snapshot of another model
  * (SNAP_FOREIGN_MODEL, by GGUF hash), other dims (SNAP_SHAPE), or more tokens than the target
- * context (SNAP_CONTEXT). The data is not read: callers read it with readTensors and must verify it
- * against dataSha256 (checkDataHash) and decode the tokens (decodeTokens) before using it.
+ * context (SNAP_CONTEXT). The data is not read: callers read (and verify) it with readTensors and
+ * decode the tokens (decodeTokens) before using it.
  */
 export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotReader {
   const { fd, size } = openRegular(path);
@@ -300,20 +303,21 @@ export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotRea
     let open = true;
     return {
       path, size, headerBytes, meta, nTokens, tensors,
-      dataSha256: parsed.metadata.data_sha256, headerSha256: parsed.metadata.header_sha256, formatVersion: parsed.metadata.format_version,
+      dataXxh64: parsed.metadata.data_xxh64, headerSha256: parsed.metadata.header_sha256, formatVersion: parsed.metadata.format_version,
       readTensors(dsts) {
         tensors.forEach((t, i) => {
           if (dsts[i]?.byteLength !== t.end - t.begin) throw snapErr('SNAP_INPUT', path, t.name, `destination of ${dsts[i]?.byteLength} bytes for ${t.end - t.begin}`);
         });
         // the tensors tile the data section in this order (checkTensors): one engine call (or one
         // readv where the engine cannot) fills them all
+        let actual: string | undefined;
         try {
-          if (readFileIntoViews(fd, dataAt, dsts)) return;
+          actual = readFileIntoViews(fd, dataAt, dsts);
         } catch (e) {
           if (!(e instanceof EngineError)) throw e;
           throw e.code === 'CAIRN_E_TRUNCATED' ? snapErr('SNAP_TRUNCATED', path, 'data', e.message) : ioErr(path, 'cannot read data', e);
         }
-        let at = 0, pending = dsts.filter((d) => d.byteLength > 0);
+        let at = 0, pending = actual === undefined ? dsts.filter((d) => d.byteLength > 0) : [];
         while (pending.length) {
           let n: number;
           try {
@@ -326,6 +330,7 @@ export function openSnapshot(path: string, expect?: SnapshotExpect): SnapshotRea
           while (pending.length && n >= pending[0].byteLength) { n -= pending[0].byteLength; pending = pending.slice(1); }
           if (n > 0) pending = [pending[0].subarray(n), ...pending.slice(1)];
         }
+        checkDataHash(path, parsed.metadata.data_xxh64, actual ?? xxh64Views(dsts));
       },
       readData(pos, dst, field) {
         if (pos < 0 || pos + dst.byteLength > size - dataAt) throw snapErr('SNAP_INPUT', path, field, `range [${pos}, +${dst.byteLength}) outside the data`);
@@ -354,9 +359,9 @@ function checkExpect(path: string, meta: SnapshotMeta, nTokens: number, expect: 
   if (nTokens > expect.maxTokens) throw snapErr('SNAP_CONTEXT', path, 'tensor "tokens".shape', `${nTokens} tokens > target context ${expect.maxTokens}`);
 }
 
-/** Throws SNAP_HASH unless `actual` (the sha256 of the data as read) is the header's data_sha256. */
-export function checkDataHash(path: string, expected: string, actual: string): void {
-  if (actual !== expected) throw snapErr('SNAP_HASH', path, '__metadata__.data_sha256', 'does not match the data section');
+/** Throws SNAP_HASH unless `actual` (the XXH64 of the data as read) is the header's data_xxh64. */
+function checkDataHash(path: string, expected: string, actual: string): void {
+  if (actual !== expected) throw snapErr('SNAP_HASH', path, '__metadata__.data_xxh64', 'does not match the data section');
 }
 
 /** Token ids from the tokens tensor's little-endian bytes, each checked against the vocabulary:
@@ -385,13 +390,13 @@ export async function readSnapshot(path: string, expect?: SnapshotExpect): Promi
     const data = new Uint8Array(r.size - 8 - r.headerBytes);
     const view = (t: SnapshotTensorInfo) => data.subarray(t.begin, t.end);
     r.readData(0, data, 'data');
-    checkDataHash(path, r.dataSha256, sha256Views([data]));
+    checkDataHash(path, r.dataXxh64, xxh64Views([data]));
     const byName = new Map(r.tensors.map((t) => [t.name, t]));
     const get = (name: string) => view(byName.get(name) as SnapshotTensorInfo);
     const tokens = decodeTokens(path, get('tokens'), Math.min(r.meta.model.nVocab, expect?.nVocab ?? Infinity));
     const k: Uint8Array[] = [], v: Uint8Array[] = [];
     for (let l = 0; l < r.meta.model.nLayer; l++) { k.push(get(`k.${l}`)); v.push(get(`v.${l}`)); }
-    return { tokens, k, v, meta: r.meta, dataSha256: r.dataSha256 };
+    return { tokens, k, v, meta: r.meta, dataXxh64: r.dataXxh64 };
   } finally {
     r.close();
   }
@@ -401,7 +406,7 @@ export async function readSnapshot(path: string, expect?: SnapshotExpect): Promi
 export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
   const r = openSnapshot(path);
   try {
-    const hash = createHash('sha256');
+    const hash = new Xxh64();
     const dataBytes = r.size - 8 - r.headerBytes;
     const buf = new Uint8Array(Math.min(CHUNK, Math.max(dataBytes, 1)));
     for (let pos = 0; pos < dataBytes; pos += buf.length) {
@@ -409,7 +414,7 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
       r.readData(pos, part, 'data');
       hash.update(part);
     }
-    checkDataHash(path, r.dataSha256, hash.digest('hex'));
+    checkDataHash(path, r.dataXxh64, hash.digest());
     const tok = r.tensors.find((t) => t.name === 'tokens') as SnapshotTensorInfo;
     const tokenBytes = new Uint8Array(tok.end - tok.begin);
     r.readData(tok.begin, tokenBytes, 'tensor "tokens"');
@@ -424,7 +429,7 @@ export async function inspectSnapshot(path: string): Promise<SnapshotSummary> {
       nTokens: r.nTokens,
       tensors: [...r.tensors].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)),
       meta: r.meta,
-      dataSha256: r.dataSha256,
+      dataXxh64: r.dataXxh64,
       headerSha256: r.headerSha256,
     };
   } finally {

@@ -16,7 +16,7 @@ const ENTRY_KEYS = ['data_offsets', 'dtype', 'shape'];
 /** Metadata keys of format version 1, all required, no others. */
 export const META_KEYS = [
   'format', 'format_version', 'engine_version', 'model_sha256', 'arch', 'n_layer', 'n_kv_heads', 'head_dim',
-  'n_vocab', 'kv_type', 'tokenizer_hash', 'sampler', 'transcript', 'settings', 'data_sha256', 'header_sha256',
+  'n_vocab', 'kv_type', 'tokenizer_hash', 'sampler', 'transcript', 'settings', 'data_xxh64', 'header_sha256',
   'created_at',
 ] as const;
 export type MetaKey = (typeof META_KEYS)[number];
@@ -107,7 +107,7 @@ export function parseHeader(path: string, header: Uint8Array, dataBytes: number)
 
 /**
  * header_sha256: sha256 of a canonical serialization of everything else in the header (metadata
- * entries except header_sha256, sorted by key; tensor entries sorted by name). data_sha256 covers the
+ * entries except header_sha256, sorted by key; tensor entries sorted by name). data_xxh64 covers the
  * data only; this makes a flipped bit in the transcript or the model hash detectable too, so a corrupt
  * snapshot is never mistaken for a foreign one.
  */
@@ -118,7 +118,7 @@ export function headerDigest(metadata: MetadataRecord, tensors: readonly Snapsho
   return createHash('sha256').update(JSON.stringify([meta, ts])).digest('hex');
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
+const HEX = /^[0-9a-f]+$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
@@ -146,8 +146,8 @@ export function decodeMeta(path: string, md: MetadataRecord): SnapshotMeta {
     if (v.length === 0 || v.length > 256) throw bad(k, 'must be 1..256 characters');
     return v;
   };
-  const hex = (k: MetaKey) => {
-    if (!HEX64.test(md[k])) throw bad(k, 'must be 64 lowercase hex digits');
+  const hex = (k: MetaKey, digits = 64) => {
+    if (md[k].length !== digits || !HEX.test(md[k])) throw bad(k, `must be ${digits} lowercase hex digits`);
     return md[k];
   };
   const int = (k: MetaKey, max: number) => {
@@ -175,7 +175,7 @@ export function decodeMeta(path: string, md: MetadataRecord): SnapshotMeta {
   const settings = json('settings');
   if (!isJsonObject(settings)) throw bad('settings', 'must be a JSON object');
   if (!ISO.test(md.created_at) || !Number.isFinite(Date.parse(md.created_at))) throw bad('created_at', 'not an ISO 8601 UTC time');
-  hex('data_sha256');
+  hex('data_xxh64', 16);
   hex('header_sha256');
   return {
     engineVersion: text('engine_version'),
@@ -197,7 +197,7 @@ export function decodeMeta(path: string, md: MetadataRecord): SnapshotMeta {
 }
 
 /** The version-1 metadata record for `meta` (hash fields as given). */
-export function encodeMeta(meta: SnapshotMeta, dataSha256: string, headerSha256: string): MetadataRecord {
+export function encodeMeta(meta: SnapshotMeta, dataXxh64: string, headerSha256: string): MetadataRecord {
   const m = meta.model;
   const rec: Record<MetaKey, string> = {
     format: SNAPSHOT_FORMAT,
@@ -214,7 +214,7 @@ export function encodeMeta(meta: SnapshotMeta, dataSha256: string, headerSha256:
     sampler: JSON.stringify({ params: meta.sampler.params, rng: meta.sampler.rng }),
     transcript: JSON.stringify(meta.transcript),
     settings: JSON.stringify(meta.settings),
-    data_sha256: dataSha256,
+    data_xxh64: dataXxh64,
     header_sha256: headerSha256,
     created_at: meta.createdAt,
   };

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from './strict-json.js';
 export type { JsonObject, JsonValue };
 
 export const SNAPSHOT_FORMAT = 'cairn-snapshot';
-export const SNAPSHOT_FORMAT_VERSION = '1';
+export const SNAPSHOT_FORMAT_VERSION = '2';
 /** Largest header (JSON) the reader accepts. */
 export const MAX_HEADER_BYTES = 1 << 20;
 
@@ -72,7 +72,7 @@ export interface Snapshot {
   k: Uint8Array[];
   v: Uint8Array[];
   meta: SnapshotMeta;
-  dataSha256: string;
+  dataXxh64: string;
 }
 
 export type Dtype = 'I32' | 'F16' | 'U8';
@@ -96,6 +96,6 @@ export interface SnapshotSummary {
   nTokens: number;
   tensors: SnapshotTensorInfo[];
   meta: SnapshotMeta;
-  dataSha256: string;
+  dataXxh64: string;
   headerSha256: string;
 }
