@@ -78,6 +78,10 @@ export interface SnapshotBenchResult {
   actorRss: { nCtx: number; kvLogitsBytes: number; rssGrowth: number; overheadBytes: number };
   perToken: { model: string; steps: number; stepUs: number; forwardUs: number; overheadUs: number; bytesCopiedDelta: number };
   restoreBytesCopiedDelta: number;
+  /** sha256 of the GGUF (the model identity snapshots are matched by): computed once per loaded
+   *  model, by its first save or resume, which it delays by this much (the timed restores above
+   *  come after it) */
+  modelIdentityMs: number; modelBytes: number;
 }
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -99,7 +103,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, reps: number, dir: string): Promise<Map<number, CairnSnapshotRow>> {
   const info = model.info;
   const tok = modelTokenizer(model);
-  const sha = await modelSha256(model); // hashed once per Model; not part of any timing
+  const sha = await modelSha256(model); // hashed once per Model (timed apart: modelIdentityMs)
   const expect = { nLayer: info.nLayer, nKvHeads: info.nHeadKv, headDim: info.headDim, nVocab: info.nVocab, maxTokens: nCtx, modelSha256: sha };
   const settings = { nCtx, maxTokens: 0 };
   const out = new Map<number, CairnSnapshotRow>();
@@ -305,8 +309,11 @@ export async function benchSnapshots(opts: SnapshotBenchOptions = {}): Promise<S
   mkdirSync(dir, { recursive: true });
   const model = Model.load(path, { threads: o.threads });
   const info = model.info;
-  let cairn: Map<number, CairnSnapshotRow>, rss: SnapshotBenchResult['actorRss'], copied: number;
+  let cairn: Map<number, CairnSnapshotRow>, rss: SnapshotBenchResult['actorRss'], copied: number, modelIdentityMs: number;
   try {
+    const t0 = now();
+    await modelSha256(model);
+    modelIdentityMs = ms(t0);
     rss = actorRss(model, nCtx);
     const c0 = model.bytesCopied;
     cairn = await benchCairnSnapshots(model, o.sizes, nCtx, o.reps, dir);
@@ -328,7 +335,7 @@ export async function benchSnapshots(opts: SnapshotBenchOptions = {}): Promise<S
   return {
     model: path, threads: o.threads, reps: o.reps, nCtx,
     pageCache: 'warm: every file is restored right after it was written (in the page cache), for both engines',
-    rows, actorRss: rss, perToken: perTokenOverhead(), restoreBytesCopiedDelta: copied,
+    rows, actorRss: rss, perToken: perTokenOverhead(), restoreBytesCopiedDelta: copied, modelIdentityMs, modelBytes: statSync(path).size,
   };
 }
 
@@ -346,6 +353,7 @@ export function formatSnapshotBench(r: SnapshotBenchResult): string {
     `Snapshots — ${r.model.split('/').pop()}, ${r.threads} threads, nCtx ${r.nCtx}, median (min–max) of ${r.reps} (re-prefill: ${r.reps} for N ≤ 256, 1 above); page cache ${r.pageCache}`,
     'Cairn restore = Conversation.resume returns: header checks + new actor + tokens and K/V read straight into it, data XXH64 checked (hashed behind the read), no forward pass. llama.cpp restore = loadStateFromFile into its existing context (KV + tokens, no logits, no checksum). Cairn save fsyncs; llama.cpp save does not.',
     '', head, ...rows, '', ph, ...prow, '',
+    `model identity (sha256 of the ${(r.modelBytes / 2 ** 20).toFixed(0)} MiB GGUF, once per loaded model, paid by its first save or resume; not in the restore times above): ${r.modelIdentityMs.toFixed(0)} ms`,
     `actor RSS (nCtx ${a.nCtx}, all KV rows + logits written): growth ${MiB(a.rssGrowth)}, KV + logits ${MiB(a.kvLogitsBytes)}, overhead ${MiB(a.overheadBytes)}`,
     `host↔actor per token (${t.model}, ${t.steps} steps): Actor.step ${t.stepUs.toFixed(1)} µs − engine forward ${t.forwardUs.toFixed(1)} µs = ${t.overheadUs.toFixed(1)} µs; bytes copied per token ${t.bytesCopiedDelta / t.steps} (delta ${t.bytesCopiedDelta}); during prefill/save/restore ${r.restoreBytesCopiedDelta}`,
   ].join('\n');
