@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cairn-chat-'));
 const cairn = (args: string[], o: { input?: string; env?: Record<string, string> } = {}) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000, input: o.input, env: { ...process.env, ...o.env } });
 
-interface Turn { turn: number; text: string; tokens: number[]; reason: string; reused: number; prefilled: number }
+interface Turn { turn: number; text: string; tokens: number[]; reason: string; reused: number; prefilled: number; dropped: number }
 const turns = (stdout: string): Turn[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as Turn);
 
 const model = cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0'));
@@ -110,6 +110,23 @@ describe('cairn chat', () => {
     const r = cairn(['chat', '--prompt', 'hi'], { env: { CAIRN_BUILTIN_MODELS: mkdtempSync(join(tmpdir(), 'cairn-none-')) } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cairn chat: a model path is needed/);
+  });
+
+  test('a full context: oldest turns dropped with a notice; --context-overflow stop ends the answer', () => {
+    const prompts = Array.from({ length: 6 }, (_, i) => ['--prompt', `Question ${i}: tell me about stones.`]).flat();
+    const r = cairn(['chat', model, ...prompts, '--ctx', '160', '--max-tokens', '16', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const ts = turns(r.stdout);
+    expect(ts.map((t) => t.reason)).not.toContain('context');
+    expect(ts.some((t) => t.dropped > 0)).toBe(true);
+    expect(r.stderr).toMatch(/context full: the (oldest turn|\d+ oldest turns) left the model's view/);
+    const s = cairn(['chat', model, ...prompts, '--ctx', '160', '--max-tokens', '16', '--context-overflow', 'stop']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toContain(' [context full]\n');
+    expect(s.stderr).toMatch(/context full: the answer stopped/);
+    const bad = cairn(['chat', model, '--context-overflow', 'sometimes', '--prompt', 'hi']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--context-overflow must be shift or stop/);
   });
 
   test('interactive: turns, /stats, /save, /load, /quit on piped stdin', () => {

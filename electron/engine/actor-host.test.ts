@@ -314,3 +314,61 @@ describe('actor lifecycle', () => {
     expect(b.generate(8).tokens).toEqual(a.generate(8).tokens);
   });
 });
+
+describe('context shift', () => {
+  const kvd = () => model.info.nHeadKv * model.info.headDim;
+
+  test('bad arguments are refused; nothing moves', () => {
+    const a = Actor.create(model, { nCtx: 64 });
+    a.prefill(PROMPT);
+    const toks = Array.from(a.tokens()), v = a.kv('v', 1).slice();
+    for (const [keep, d] of [[-1, 1], [0, 0], [2, -1], [2, 7], [9, 1], [1.5, 1], [0, 2 ** 32 + 1]]) {
+      expect(() => a.shift(keep, d), `shift(${keep}, ${d})`).toThrow(expect.objectContaining({ code: 'ACTOR_E_ARG' }));
+    }
+    expect(a.position).toBe(PROMPT.length);
+    expect(Array.from(a.tokens())).toEqual(toks);
+    expect(a.kv('v', 1)).toEqual(v);
+  });
+
+  test('token ids and K/V rows move down, the position drops, the logits stay for the next step', () => {
+    const a = Actor.create(model, { nCtx: 64 });
+    a.prefill(PROMPT);
+    a.generate(4);
+    const n = a.position, held = Array.from(a.tokens()), v = a.kv('v', 2).slice(), k = a.kv('k', 0).slice();
+    const twin = a.fork(); // the same state, not shifted: samples from the same logits
+    expect(a.shift(2, 3)).toBe(n - 3);
+    expect(a.position).toBe(n - 3);
+    expect(Array.from(a.tokens())).toEqual([...held.slice(0, 2), ...held.slice(5)]);
+    expect(a.kv('v', 2)).toEqual(Uint16Array.from([...v.subarray(0, 2 * kvd()), ...v.subarray(5 * kvd())]));
+    expect(a.kv('k', 0).subarray(0, 2 * kvd())).toEqual(k.subarray(0, 2 * kvd())); // kept rows untouched
+    expect(a.kv('k', 0).subarray(2 * kvd())).not.toEqual(k.subarray(5 * kvd())); // moved rows re-rotated
+    expect(a.step()).toBe(twin.step());
+    expect(a.position).toBe(n - 2);
+    expect(model.bytesCopied).toBe(0);
+  });
+
+  test('a full context: shift, then generation goes on from the same prediction', () => {
+    const a = Actor.create(model, { nCtx: PROMPT.length + 3 });
+    a.prefill(PROMPT);
+    expect(a.generate(10).reason).toBe('context');
+    const next = argmax(a.logits()); // greedy: the token the full actor could not append
+    a.shift(1, 4);
+    const r = a.generate(10);
+    expect(r.tokens[0]).toBe(next);
+    expect(r).toMatchObject({ reason: 'context' });
+    expect(r.tokens).toHaveLength(4);
+    expect(a.position).toBe(a.nCtx);
+  });
+
+  test('a pending token (its forward cancelled) moves with the rest and is retried, not resampled', () => {
+    const a = Actor.create(model, SAMPLED);
+    a.prefill(PROMPT);
+    a.generate(3);
+    a.cancel();
+    expect(() => a.step()).toThrow(expect.objectContaining({ code: 'CAIRN_E_CANCELLED' }));
+    const twin = a.fork();
+    a.shift(3, 4);
+    expect(a.step()).toBe(twin.step());
+    expect(a.tokens()[a.position - 1]).toBe(twin.tokens()[twin.position - 1]);
+  });
+});

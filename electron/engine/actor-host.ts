@@ -2,8 +2,8 @@
 // Each Actor owns one WebAssembly.Memory holding the whole conversation state:
 //   header | token ids | sampler params | RNG | stop tokens | scratch | logits | K | V
 // The actor (AssemblyScript) lays out its own regions and records every offset in the header;
-// the engine's regions are planned by Model.planLayout after them. The actor calls the import
-// `forward`, which hands the engine this memory's backing store (no copy) plus the layout.
+// the engine's regions are planned by Model.planLayout after them. The actor calls the imports
+// `forward` and `kvShift`, which hand the engine this memory's backing store (no copy) plus the layout.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,7 @@ interface ActorExports {
   prefill(n: number): number;
   step(): number;
   truncate(n: number): number;
+  shift(keep: number, discard: number): number;
   reset(): void;
   nPast(): number;
   [global: string]: unknown;
@@ -117,11 +118,16 @@ export class Actor {
   private readonly x: ActorExports;
   private view: Uint8Array;
   private lastError = '';
+  private lastCall = 'forward'; // the engine call lastError came from
   private readonly h: Record<string, number> = {};
 
   private constructor(readonly model: Model, readonly memory: WebAssembly.Memory, readonly layout: StateLayoutT) {
     const inst = new WebAssembly.Instance(actorModule(), {
-      env: { memory, forward: (n: number, pos: number, all: number) => this.hostForward(n, pos, all) },
+      env: {
+        memory,
+        forward: (n: number, pos: number, all: number) => this.hostForward(n, pos, all),
+        kvShift: (nPast: number, keep: number, discard: number) => this.hostKvShift(nPast, keep, discard),
+      },
     });
     this.x = inst.exports as unknown as ActorExports;
     for (const [name, v] of Object.entries(inst.exports)) if (v instanceof WebAssembly.Global) this.h[name] = v.value as number;
@@ -258,6 +264,16 @@ export class Actor {
    *  views. The next prefill computes logits again; step() before it fails with ACTOR_E_NO_LOGITS. */
   truncate(n: number): void { this.call(this.x.truncate(n)); }
 
+  /** Context shift: drops positions [keep, keep + discard) (token ids and K/V rows, K re-rotated to
+   *  its new positions by the engine) and moves the later ones down; returns the new position. The
+   *  logits and a pending token stay, so a step() that found the context full can simply be retried.
+   *  ACTOR_E_ARG unless discard >= 1 and keep + discard <= position. */
+  shift(keep: number, discard: number): number {
+    const i32 = (x: number) => Number.isInteger(x) && Math.abs(x) < 2 ** 31; // (wasm would wrap or truncate others)
+    if (!i32(keep) || !i32(discard)) throw new ActorError('ACTOR_E_ARG', `shift(${keep}, ${discard}): 32-bit integers expected`);
+    return this.call(this.x.shift(keep, discard));
+  }
+
   /** A new actor continuing from this one's state (an explicit user action: copies the header,
    *  the actor's regions, logits and the K/V rows in use; nothing else is touched). */
   fork(): Actor {
@@ -332,7 +348,17 @@ export class Actor {
     const base = this.bytes();
     const toks = new Int32Array(base.buffer, this.field('H_TOKENS_OFF') + pos * 4, n);
     const st = native().forward(this.model.nativeHandle, base, this.layout, toks, n, pos, all ? 1 : 0, this.cancelFlag) as number;
-    if (st !== 0) this.lastError = (native().last_error() as string) || '';
+    return this.engineStatus('forward', st);
+  }
+
+  /** The `kvShift` import: the engine moves (and re-rotates) K/V rows in place. */
+  private hostKvShift(nPast: number, keep: number, discard: number): number {
+    const st = native().kv_shift(this.model.nativeHandle, this.bytes(), this.layout, nPast, keep, discard) as number;
+    return this.engineStatus('shift', st);
+  }
+
+  private engineStatus(call: string, st: number): number {
+    if (st !== 0) { this.lastCall = call; this.lastError = (native().last_error() as string) || ''; }
     return st;
   }
 
@@ -344,6 +370,6 @@ export class Actor {
     if (actorCode) throw new ActorError(actorCode, `${actorCode} (position ${this.position}, nCtx ${this.nCtx})`);
     const name = native().status_name(code) as string;
     if (name === 'CAIRN_E_CANCELLED') Atomics.store(this.cancelFlag, 0, 0);
-    throw new EngineError(name, `forward: ${this.lastError || name}`, code);
+    throw new EngineError(name, `${this.lastCall}: ${this.lastError || name}`, code);
   }
 }

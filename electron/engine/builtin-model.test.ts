@@ -1,9 +1,11 @@
 // The built-in demo model (assets/models): a llama / llama-bpe file with a chat template, loaded
 // through the same code paths as a real Llama 3.2 file; it answers through its chat template with
-// greedy decoding, in Cairn's engine and in llama.cpp alike.
+// greedy decoding, in Cairn's engine and in llama.cpp alike, and goes on answering when a small
+// context makes the conversation drop its oldest turns (context shift).
 import { describe, expect, it } from 'vitest';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Conversation, modelTokenizer } from './conversation.js';
 import { GgufFile } from './gguf.js';
 import { Model } from './model.js';
 import { Tokenizer } from './tokenizer/index.js';
@@ -60,6 +62,28 @@ describe('built-in model', () => {
     } finally {
       model.close();
       await llamaDisposeAll();
+    }
+  });
+
+  it('keeps answering right in a context that holds five turns: the oldest leave, shifted in place', async () => {
+    const model = Model.load(PATH, { threads: 2 });
+    try {
+      const c = Conversation.create(model, modelTokenizer(model), { nCtx: 160, maxTokens: 48 });
+      const capitals = [['Japan', 'Tokyo'], ['France', 'Paris'], ['Italy', 'Rome'], ['Spain', 'Madrid'], ['Egypt', 'Cairo'],
+        ['Peru', 'Lima'], ['Kenya', 'Nairobi'], ['Chile', 'Santiago']];
+      let dropped = 0;
+      for (const [country, capital] of capitals) {
+        const r = await c.send(`What is the capital of ${country}?`);
+        expect(r.reason).toBe('stop');
+        expect(r.text).toContain(capital);
+        if (r.dropped) expect(r.prefilled).toBeLessThan(20); // only the new message: the kept turns' rows were reused
+        dropped += r.dropped;
+      }
+      expect(dropped).toBeGreaterThanOrEqual(2);
+      expect(c.stats()).toMatchObject({ shiftReprefills: 0, bytesCopied: 0 });
+      expect(c.stats().kvShifts).toBeGreaterThanOrEqual(2);
+    } finally {
+      model.close();
     }
   });
 });

@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Conversation, modelSha256, modelTokenizer } from './conversation.js';
+import { Conversation, modelSha256, modelTokenizer, type ConversationSettings, type TurnResult } from './conversation.js';
 import { Model } from './model.js';
 import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
-import type { Tokenizer } from './tokenizer/index.js';
+import { Tokenizer } from './tokenizer/index.js';
 import { headerDigest, inspectSnapshot, type SnapshotTensorInfo } from './snapshot/format.js';
 import { createHash } from 'node:crypto';
 
@@ -224,5 +224,124 @@ describe('snapshots', () => {
     expect(g.reason).toMatch(/^SNAP_\w+.*transcript unrecoverable/);
     expect(g.conversation.messages).toEqual([]);
     expect((await g.conversation.send('Hello')).tokens.length).toBeGreaterThan(0);
+  });
+});
+
+describe('context shift', () => {
+  const SYS = { role: 'system', content: 'You are terse.' };
+  const ask = (i: number) => `Question ${i}: tell me something about stones.`;
+  const SMALL = { nCtx: 256, maxTokens: 16 };
+  /** A conversation with a system message after `n` turns of `opts` settings. */
+  const chat = async (n: number, s: Partial<ConversationSettings> = SMALL, m = model, t = tok) => {
+    const c = Conversation.create(m, t, s);
+    c.messages.push(SYS);
+    const results: TurnResult[] = [];
+    for (let i = 0; i < n; i++) results.push(await c.send(ask(i)));
+    return { c, results };
+  };
+  /** The actor holds the rendering of the window before the last answer, then that answer's tokens. */
+  const holdsWindow = (c: Conversation, last: TurnResult) => {
+    const prompt = c.promptTokens(c.contextMessages(c.messages.slice(0, -1)), true);
+    expect(Array.from(c.tokens())).toEqual([...prompt, ...last.tokens]);
+  };
+
+  test('a small context keeps answering: the oldest turns leave the view, the system prompt stays, the transcript keeps all', async () => {
+    const { c, results } = await chat(10);
+    expect(results.map((r) => r.reason)).not.toContain('context');
+    expect(results.reduce((n, r) => n + r.dropped, 0)).toBeGreaterThanOrEqual(3);
+    const s = c.stats();
+    expect(s.kvShifts).toBeGreaterThanOrEqual(3); // in place: the Llama 3 template renders turns additively
+    expect(s.shiftReprefills).toBe(0);
+    expect(s.position).toBeLessThanOrEqual(256);
+    expect(c.messages).toHaveLength(21);
+    expect(c.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(Array.from({ length: 10 }, (_, i) => ask(i)));
+    const w = c.settings.windowStart;
+    expect(c.messages[w].role).toBe('user');
+    expect(c.contextMessages()).toEqual([SYS, ...c.messages.slice(w)]);
+    const sys = c.promptTokens([SYS], false);
+    expect(Array.from(c.tokens().subarray(0, sys.length))).toEqual(sys);
+    holdsWindow(c, results[9]);
+    // a turn that dropped one reused the kept turns' rows, not only the system block
+    expect(results.some((r) => r.dropped > 0 && r.reused > sys.length + 20)).toBe(true);
+    expect(s.bytesCopied).toBe(0);
+  });
+
+  test('mid-answer: the context fills, the oldest turns go, the answer goes on', async () => {
+    const { c } = await chat(2, { nCtx: 192, maxTokens: 8 });
+    const r = await c.send('Now a long story, please.', undefined, { maxTokens: 150 });
+    expect(r.dropped).toBeGreaterThanOrEqual(1);
+    expect(r.reused + r.prefilled + r.tokens.length).toBeGreaterThan(192); // more than fitted after the prompt
+    expect(c.stats().kvShifts).toBeGreaterThanOrEqual(1);
+    holdsWindow(c, r); // the actor's tokens are the new window's rendering, then the whole answer
+    expect(c.messages).toHaveLength(7);
+    const next = await c.send('Thanks.', undefined, { maxTokens: 4 });
+    expect(next.tokens.length).toBeGreaterThan(0);
+  });
+
+  test("'stop' ends the answer with reason 'context', as does a turn that cannot fit", async () => {
+    const { c } = await chat(2, { nCtx: 192, maxTokens: 8, contextOverflow: 'stop' });
+    const held = c.position;
+    const r = await c.send('Now a long story, please.', undefined, { maxTokens: 150 });
+    expect(r.reason).toBe('context');
+    expect(r.dropped).toBe(0);
+    expect(c.position).toBe(192);
+    expect(r.tokens.length).toBe(192 - r.reused - r.prefilled);
+    expect(c.settings.windowStart).toBe(0);
+    expect(r.reused).toBeGreaterThanOrEqual(held - 8); // no shift happened before the turn either
+    const again = await c.send('More?');
+    expect(again).toMatchObject({ reason: 'context', tokens: [], text: '' });
+    expect(c.messages.slice(-2)).toEqual([{ role: 'user', content: 'More?' }, { role: 'assistant', content: '' }]);
+    // 'shift', but the new message alone exceeds the context: nothing to drop
+    const s = Conversation.create(model, tok, { nCtx: 64 });
+    expect(await s.send('stone '.repeat(80))).toMatchObject({ reason: 'context', tokens: [], dropped: 0 });
+    expect((await s.send('Hi')).tokens.length).toBeGreaterThan(0); // the long turn is dropped next time
+  });
+
+  for (const [name, settings] of [['greedy', SMALL], ['sampled', { ...SMALL, ...SAMPLED, maxTokens: 16 }]] as const) {
+    test(`save after shifts (before a turn and mid-answer) → resume → continue = uninterrupted (${name})`, async () => {
+      const file = join(dir, `shift-${name}.cairn`);
+      const { c: a } = await chat(5, settings);
+      const long = await a.send('Now a long story, please.', undefined, { maxTokens: 120 });
+      expect(long.reused + long.prefilled + long.tokens.length).toBeGreaterThan(256); // a shift mid-answer
+      expect(a.settings.windowStart).toBeGreaterThan(1);
+      await a.save(file);
+      expect((await inspectSnapshot(file)).meta.settings).toMatchObject({ windowStart: a.settings.windowStart, contextOverflow: 'shift' });
+      const want = [await a.send(ask(7)), await a.send(ask(8))];
+      expect(want.some((r) => r.dropped > 0)).toBe(true);
+      const { conversation: b, path, reason } = await Conversation.resume(file, model, tok);
+      expect(path, reason).toBe('restored');
+      expect(b.messages).toEqual(a.messages.slice(0, -4));
+      const got = [await b.send(ask(7)), await b.send(ask(8))];
+      expect(got.map((r) => [r.tokens, r.dropped, r.reused])).toEqual(want.map((r) => [r.tokens, r.dropped, r.reused]));
+      expect(b.settings.windowStart).toBe(a.settings.windowStart);
+    });
+  }
+
+  test('re-prefilled (another model) renders the saved window, not the whole transcript', async () => {
+    const file = join(dir, 'shift-foreign.cairn');
+    const { c: a } = await chat(8);
+    expect(a.settings.windowStart).toBeGreaterThan(1);
+    await a.save(file);
+    const { conversation: b, path } = await Conversation.resume(file, other, otherTok);
+    expect(path).toBe('reprefilled');
+    expect(b.settings.windowStart).toBe(a.settings.windowStart);
+    expect(b.messages).toEqual(a.messages);
+    expect(Array.from(b.tokens())).toEqual(b.promptTokens(b.contextMessages(), false));
+    expect(b.position).toBeLessThan(b.promptTokens(b.messages, false).length);
+    expect((await b.send(ask(9))).tokens.length).toBeGreaterThan(0);
+  });
+
+  test('a template that does not render turns additively: the window is re-prefilled instead, and stays right', async () => {
+    const counting = new Tokenizer({
+      ...tok.vocab.data,
+      chatTemplate: '{{ bos_token }}{{ messages | length }}{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n\n' +
+        '{{ m.content }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}',
+    });
+    const { c, results } = await chat(8, SMALL, model, counting);
+    expect(results.map((r) => r.reason)).not.toContain('context');
+    expect(c.settings.windowStart).toBeGreaterThan(1);
+    expect(c.stats()).toMatchObject({ kvShifts: 0 });
+    expect(c.stats().shiftReprefills).toBeGreaterThan(0);
+    holdsWindow(c, results[7]);
   });
 });

@@ -8,6 +8,12 @@
 // KV reuse: every turn renders the whole transcript with the chat template, tokenizes it and
 // prefills only the tokens beyond the longest common prefix with what the actor already holds
 // (rewinding with truncate() when the history diverges, e.g. when the re-tokenized answer differs).
+// Context shift (settings.contextOverflow 'shift', the default): when the rendered transcript and
+// room for the answer do not fit the context, before a turn or when the context fills mid-answer,
+// the oldest whole turns leave the model's view (settings.windowStart; the system message stays,
+// the transcript keeps everything) and the actor drops their tokens and K/V rows in place
+// (Actor.shift, see ./context-window.ts), or re-prefills where the template does not allow that.
+// 'stop' ends the answer with reason 'context' instead.
 // Snapshots (.cairn, see ./snapshot/format.ts) hold the tokens, the used K/V rows (zero-copy views
 // of actor memory), the sampler params + RNG bytes, the transcript and the settings. Restore rules
 // (DESIGN.md "Snapshots"): header validated first; same model (GGUF sha256) and tokenizer ⇒ tokens
@@ -17,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
+import { nextTurnStart, planShift, windowMessages } from './context-window.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
 import { EngineError, native } from './native.js';
@@ -46,6 +53,12 @@ export interface ConversationSettings {
   date: string;
   /** Path of the model file the conversation was started with (informational; identity is the sha256). */
   modelPath?: string;
+  /** A full context: 'shift' drops the oldest turns from the model's view and goes on (LM Studio's
+   *  "rolling window"); 'stop' ends the answer with reason 'context' ("stop at limit"). */
+  contextOverflow: 'shift' | 'stop';
+  /** Kept by the conversation: index of the first message the model sees after the system message
+   *  (0: all). Turns before it were dropped by a context shift; the transcript still holds them. */
+  windowStart: number;
 }
 
 export interface TurnResult {
@@ -58,11 +71,15 @@ export interface TurnResult {
   prefilled: number;
   prefillMs: number;
   decodeMs: number;
+  /** Oldest turns that left the model's view during this turn (context shift; 0 if none). */
+  dropped: number;
 }
 
 export interface ConversationStats {
   position: number; nCtx: number; turns: number;
   prefillTokens: number; prefillMs: number; decodeTokens: number; decodeMs: number; reusedTokens: number;
+  /** Context shifts done in place (Actor.shift) / by re-prefilling (a template that does not allow it). */
+  kvShifts: number; shiftReprefills: number;
   prefillTokPerS: number; decodeTokPerS: number; bytesCopied: number;
 }
 
@@ -184,6 +201,8 @@ function settingsFrom(j: JsonObject | undefined): Partial<ConversationSettings> 
     if (typeof j[k] === 'number') out[k] = j[k] as number;
   }
   if (typeof j.date === 'string') out.date = j.date;
+  if (j.contextOverflow === 'shift' || j.contextOverflow === 'stop') out.contextOverflow = j.contextOverflow;
+  if (typeof j.windowStart === 'number' && Number.isSafeInteger(j.windowStart) && j.windowStart >= 0) out.windowStart = j.windowStart;
   if (typeof j.modelPath === 'string') out.modelPath = j.modelPath;
   return out;
 }
@@ -193,7 +212,7 @@ export class Conversation {
   readonly settings: ConversationSettings;
   private actor: Actor;
   private turns = 0;
-  private totals = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, reusedTokens: 0 };
+  private totals = { prefillTokens: 0, prefillMs: 0, decodeTokens: 0, decodeMs: 0, reusedTokens: 0, kvShifts: 0, shiftReprefills: 0 };
 
   private released = false;
 
@@ -213,6 +232,7 @@ export class Conversation {
     const settings: ConversationSettings = {
       temperature: 0, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, seed: 0, maxTokens: 256,
       nCtx: Math.min(model.info.nCtxTrain || 4096, 4096), date: new Date().toISOString(), modelPath: model.path,
+      contextOverflow: 'shift', windowStart: 0,
     };
     for (const [k, v] of Object.entries(s)) if (v !== undefined) (settings as unknown as Record<string, unknown>)[k] = v;
     return new Conversation(model, tokenizer, settings);
@@ -313,26 +333,97 @@ export class Conversation {
     return true;
   }
 
-  /** One turn: appends the user message, prefills the new suffix, generates and streams the answer. */
+  /** The messages the model sees (the context window: system message + messages[windowStart..]). */
+  contextMessages(messages: readonly ChatMessage[] = this.messages): ChatMessage[] {
+    return windowMessages(messages, this.settings.windowStart);
+  }
+
+  /** Room kept for an answer of at most `max` more tokens when fitting the window (a quarter of the
+   *  context at most: a longer answer shifts again when it fills the context). */
+  private room(max: number): number { return Math.min(max, Math.floor(this.actor.nCtx / 4)); }
+
+  /**
+   * Where the window must start for `messages` to fit with `room` tokens to spare: the current start,
+   * or later by whole turns (never past message `limit`) under 'shift'. Returns the start, the
+   * rendered window and how many turns it drops.
+   */
+  private fitWindow(messages: readonly ChatMessage[], gen: boolean, room: number, limit: number): { start: number; ids: number[]; dropped: number } {
+    let start = this.settings.windowStart, dropped = 0;
+    let ids = this.promptTokens(windowMessages(messages, start), gen);
+    while (this.settings.contextOverflow === 'shift' && ids.length + room > this.actor.nCtx) {
+      const next = nextTurnStart(messages, start, limit);
+      if (next === undefined) break;
+      start = next;
+      dropped++;
+      ids = this.promptTokens(windowMessages(messages, start), gen);
+    }
+    return { start, ids, dropped };
+  }
+
+  /**
+   * Moves the window to `start` and the actor with it: where the template renders the new window as
+   * the old one less a run of tokens, the actor drops that run in place (Actor.shift: K/V rows kept
+   * and re-rotated; see planShift). Otherwise it is brought to the new rendering plus `tail` by
+   * sync() (common prefix kept, the rest prefilled), or, without a tail, left to the caller's sync.
+   */
+  private moveWindow(messages: readonly ChatMessage[], start: number, gen: boolean, tail?: readonly number[]): void {
+    const from = this.promptTokens(windowMessages(messages, this.settings.windowStart), gen);
+    const to = this.promptTokens(windowMessages(messages, start), gen);
+    const plan = planShift(this.actor.tokens(), from, to);
+    this.settings.windowStart = start;
+    if (typeof plan === 'object') {
+      this.actor.shift(plan.keep, plan.discard);
+      this.totals.kvShifts++;
+      return;
+    }
+    if (!plan) this.totals.shiftReprefills++; // ('truncate': only the system block stays, sync keeps it)
+    if (tail) this.sync([...to, ...tail]);
+  }
+
+  /** The context filled mid-answer: drops the oldest turns before the current one so the window, the
+   *  answer so far and some room fit; returns the turns dropped (0: none could be, or not enough). */
+  private shiftMidAnswer(answer: readonly number[], left: number): number {
+    if (this.settings.contextOverflow !== 'shift') return 0;
+    const ms = this.messages, nCtx = this.actor.nCtx;
+    const fit = this.fitWindow(ms, true, answer.length + this.room(left), ms.length - 1);
+    if (!fit.dropped || fit.ids.length + answer.length >= nCtx) return 0;
+    this.moveWindow(ms, fit.start, true, answer);
+    return fit.dropped;
+  }
+
+  /** One turn: appends the user message, prefills the new suffix, generates and streams the answer.
+   *  A full context shifts the window (settings.contextOverflow) or ends the answer ('context'). */
   async send(userText: string, onText?: (text: string) => void, o: SendOptions = {}): Promise<TurnResult> {
     Atomics.store(this.actor.cancelFlag, 0, 0);
-    const messages = [...this.messages, { role: 'user', content: userText }];
-    const ids = this.promptTokens(messages, true);
+    const user = { role: 'user', content: userText };
+    const max = o.maxTokens ?? this.settings.maxTokens;
+    const messages = [...this.messages, user];
+    const fit = this.fitWindow(messages, true, this.room(max), messages.length - 1);
+    if (fit.ids.length > this.actor.nCtx) { // the current turn alone does not fit: nothing to drop
+      this.messages.push(user, { role: 'assistant', content: '' });
+      this.turns++;
+      return { text: '', tokens: [], reason: 'context', reused: 0, prefilled: 0, prefillMs: 0, decodeMs: 0, dropped: 0 };
+    }
     const t0 = now();
-    const [reused, prefilled] = this.sync(ids);
+    if (fit.dropped) this.moveWindow(this.messages, fit.start, false);
+    const [reused, prefilled] = this.sync(fit.ids);
     const t1 = now();
-    this.messages.push({ role: 'user', content: userText });
+    this.messages.push(user);
     const dec = this.tokenizer.streamDecoder();
     const tokens: number[] = [];
-    let text = '', reason: FinishReason = 'length';
-    const max = o.maxTokens ?? this.settings.maxTokens;
+    let text = '', reason: FinishReason = 'length', dropped = fit.dropped;
     while (tokens.length < max) {
       if (o.yieldEveryToken) await new Promise<void>((r) => setImmediate(r));
       if (this.cancelled()) { reason = 'cancelled'; break; }
       let t: number;
       try { t = this.actor.step(); } catch (e) {
         if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') { reason = 'cancelled'; break; }
-        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') { reason = 'context'; break; }
+        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') {
+          const n = this.shiftMidAnswer(tokens, max - tokens.length);
+          if (n) { dropped += n; continue; }
+          reason = 'context';
+          break;
+        }
         throw e;
       }
       tokens.push(t);
@@ -347,7 +438,7 @@ export class Conversation {
     this.turns++;
     const tt = this.totals;
     tt.prefillTokens += prefilled; tt.prefillMs += t1 - t0; tt.decodeTokens += tokens.length; tt.decodeMs += t2 - t1; tt.reusedTokens += reused;
-    return { text, tokens, reason, reused, prefilled, prefillMs: t1 - t0, decodeMs: t2 - t1 };
+    return { text, tokens, reason, reused, prefilled, prefillMs: t1 - t0, decodeMs: t2 - t1, dropped };
   }
 
   stats(): ConversationStats {
@@ -463,17 +554,21 @@ export class Conversation {
     return `${why}${n} tokens of KV cache restored, data xxh64 verified${rng || overrides?.seed !== undefined ? '' : ', sampler RNG state not restorable (actor layout differs)'}`;
   }
 
-  /** Re-prefills the transcript with this model's template; carries the RNG on when it fits. */
+  /** Re-prefills the transcript's window with this model's template (moved on by whole turns if this
+   *  context cannot hold it; left to the next turn if not even the last one fits); carries the RNG on
+   *  when it fits. */
   private reprefill(meta: SnapshotMeta | undefined, overrides: Partial<ConversationSettings> | undefined): void {
     if (meta) this.restoreSampler(meta);
+    if (overrides) this.configure(overrides);
     if (this.messages.length) {
-      const ids = this.promptTokens(this.messages, false);
+      const fit = this.fitWindow(this.messages, false, 0, this.messages.length - 1);
+      this.settings.windowStart = fit.start;
+      if (fit.ids.length > this.actor.nCtx) return;
       const t0 = now();
-      this.sync(ids);
-      this.totals.prefillTokens += ids.length;
+      this.sync(fit.ids);
+      this.totals.prefillTokens += fit.ids.length;
       this.totals.prefillMs += now() - t0;
     }
-    if (overrides) this.configure(overrides);
   }
 }
 

@@ -99,6 +99,13 @@ export class Model {
     check(native().forward(this.live(), base, layout, toks, toks.length, pos, opts.all ? 1 : 0, opts.cancel ?? null) as number, 'forward');
   }
 
+  /** Context shift in the state's memory (cairn_kv_shift): drops positions [keep, keep + discard) of
+   *  the nPast held and moves the later K/V rows down, re-rotating K. Logits are left as they are. */
+  shift(state: EngineState, nPast: number, keep: number, discard: number): void {
+    const base = new Uint8Array(state.memory.buffer);
+    check(native().kv_shift(this.live(), base, { ...state.layout, size: base.byteLength }, nPast, keep, discard) as number, 'shift');
+  }
+
   /** A view (no copy) of logits row `row` in the state's memory. */
   logits(state: EngineState, row = 0): Float32Array {
     return new Float32Array(state.memory.buffer, Number(state.layout.logits_off) + row * this.info.nVocab * 4, this.info.nVocab);

@@ -111,6 +111,8 @@ function bind() {
     // base is passed as a TypedArray/ArrayBuffer (koffi hands its backing store over without copying)
     forward: guard(() => lib.func('cairn_forward', 'int', [koffi.pointer(MODEL), 'void *', koffi.pointer(StateLayout),
       'const int32_t *', 'uint32_t', 'uint32_t', 'uint32_t', 'const int32_t *']), 'cairn_forward'),
+    kv_shift: guard(() => lib.func('cairn_kv_shift', 'int', [koffi.pointer(MODEL), 'void *', koffi.pointer(StateLayout),
+      'uint32_t', 'uint32_t', 'uint32_t']), 'cairn_kv_shift'),
     model_bytes_copied: f('uint64_t cairn_model_bytes_copied(const cairn_model *m)'),
     model_estimate: f('uint64_t cairn_model_estimate(const cairn_model *m, uint32_t n_ctx)'),
     discard_pages: f('int cairn_discard_pages(void *base, uint64_t base_size, uint64_t off, uint64_t len)'),

@@ -313,7 +313,7 @@ static void rows_run(cairn_model *m, int kind, int64_t n, const float *w, float 
 static void rope(const cairn_model *m, float *x, int64_t n_heads, int64_t pos) {
     const int64_t hd = m->info.head_dim;
     for (uint32_t i = 0; i < m->n_rot / 2; i++) {
-        const float theta = (float)pos * m->rope_theta[i] * m->rope_freq_scale_inv[i];
+        const float theta = cairn_rope_angle(m, i, pos);
         const float c = cosf(theta), s = sinf(theta);
         for (int64_t h = 0; h < n_heads; h++) {
             float *v = x + h * hd + 2 * i;
@@ -393,9 +393,9 @@ static bool region_ok(uint64_t off, uint64_t len, uint64_t size) {
 }
 static bool disjoint(uint64_t a, uint64_t al, uint64_t b, uint64_t bl) { return a + al <= b || b + bl <= a; }
 
-static cairn_status check_layout(const cairn_model *m, const void *base, const cairn_state_layout *L) {
+cairn_status cairn_check_layout(const cairn_model *m, const void *base, const cairn_state_layout *L, const char *who) {
     const cairn_model_info *in = &m->info;
-    if (!base || !L) return cairn_fail(CAIRN_E_ARG, "forward: base and layout are required");
+    if (!base || !L) return cairn_fail(CAIRN_E_ARG, "%s: base and layout are required", who);
     if ((uintptr_t)base % 16 != 0) return cairn_fail(CAIRN_E_LAYOUT, "layout: base %p is not 16-byte aligned", base);
     if (L->kv_type != CAIRN_TYPE_F16) return cairn_fail(CAIRN_E_LAYOUT, "layout: kv_type %u is not f16", L->kv_type);
     if (L->n_ctx == 0 || L->n_ctx > (1u << 24) || L->logits_rows == 0)
@@ -419,7 +419,7 @@ cairn_status cairn_forward(cairn_model *m, void *base, const cairn_state_layout 
                            uint32_t n, uint32_t pos, uint32_t flags, const volatile int32_t *cancel) {
     cairn_clear_error();
     if (!m || !tokens || n == 0) return cairn_fail(CAIRN_E_ARG, "forward: model, tokens and n > 0 are required");
-    cairn_status s = check_layout(m, base, L);
+    cairn_status s = cairn_check_layout(m, base, L, "forward");
     if (s) return s;
     const bool all = flags & CAIRN_FORWARD_ALL_LOGITS;
     if ((uint64_t)pos + n > L->n_ctx)

@@ -40,14 +40,17 @@ typedef struct {
     float  *scores;         /* [n_threads][cap_ctx] */
 } cairn_scratch;
 
+/* Rotary pairs per head the model can hold (head_dim <= 512 is checked at load). */
+#define CAIRN_MAX_ROPE_PAIRS 512
+
 /* One thread's share of a parallel job: [front, back) as front | back << 32, on its own line. */
 typedef struct { _Alignas(64) _Atomic uint64_t v; } cairn_range;
 
 struct cairn_model {
     cairn_gguf   *gguf;
     cairn_model_info info;
-    float         rope_freq_scale_inv[512]; /* 1/freq_factor per pair (1 if no rope_freqs) */
-    float         rope_theta[512];          /* base^(-2i/n_rot) */
+    float         rope_freq_scale_inv[CAIRN_MAX_ROPE_PAIRS]; /* 1/freq_factor per pair (1 if no rope_freqs) */
+    float         rope_theta[CAIRN_MAX_ROPE_PAIRS];          /* base^(-2i/n_rot) */
     uint32_t      n_rot;
     cairn_weight  tok_embd;                 /* [n_embd] x n_vocab */
     cairn_weight  output;                   /* tok_embd when tied */
@@ -60,6 +63,15 @@ struct cairn_model {
     pthread_mutex_t lock;                   /* one forward at a time per model (shared scratch) */
     atomic_uint_least64_t bytes_copied;
 };
+
+/* RoPE angle of pair i at position pos: forward.c rotates by it, kvshift.c re-rotates with it. */
+static inline float cairn_rope_angle(const cairn_model *m, uint32_t i, int64_t pos) {
+    return (float)pos * m->rope_theta[i] * m->rope_freq_scale_inv[i];
+}
+
+/* Checks a caller's state layout against the model (regions inside layout->size, aligned,
+ * disjoint, f16 KV); `who` starts the error text. CAIRN_E_ARG / CAIRN_E_LAYOUT. (forward.c) */
+cairn_status cairn_check_layout(const cairn_model *m, const void *base, const cairn_state_layout *L, const char *who);
 
 /* Matrix-times-activations over the pool, see forward.c. */
 cairn_status cairn_forward_impl(cairn_model *m, uint8_t *base, const cairn_state_layout *L,

@@ -11,25 +11,7 @@
 static int g_fail = 0, g_checks = 0;
 #define CHECK(c) do { g_checks++; if (!(c)) { g_fail++; fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); } } while (0)
 
-/* ---- a byte builder ---- */
-typedef struct { uint8_t *b; size_t n, cap; } buf;
-static void put(buf *x, const void *p, size_t n) {
-    if (x->n + n > x->cap) { x->cap = (x->n + n) * 2 + 64; x->b = realloc(x->b, x->cap); }
-    if (n) memcpy(x->b + x->n, p, n);
-    x->n += n;
-}
-static void u8(buf *x, uint8_t v) { put(x, &v, 1); }
-static void u32(buf *x, uint32_t v) { uint8_t b[4]; for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i)); put(x, b, 4); }
-static void u64(buf *x, uint64_t v) { uint8_t b[8]; for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i)); put(x, b, 8); }
-static void str(buf *x, const char *s) { u64(x, strlen(s)); put(x, s, strlen(s)); }
-static void hdr(buf *x, uint32_t version, uint64_t n_t, uint64_t n_kv) { put(x, "GGUF", 4); u32(x, version); u64(x, n_t); u64(x, n_kv); }
-static void kv_u32(buf *x, const char *k, uint32_t v) { str(x, k); u32(x, CAIRN_GGUF_U32); u32(x, v); }
-static void kv_str(buf *x, const char *k, const char *v) { str(x, k); u32(x, CAIRN_GGUF_STRING); str(x, v); }
-static void tinfo(buf *x, const char *name, uint32_t nd, const uint64_t *ne, uint32_t type, uint64_t off) {
-    str(x, name); u32(x, nd); for (uint32_t i = 0; i < nd; i++) u64(x, ne[i]); u32(x, type); u64(x, off);
-}
-static void pad(buf *x, size_t a) { while (x->n % a) u8(x, 0); }
-static void zeros(buf *x, size_t n) { for (size_t i = 0; i < n; i++) u8(x, 0); }
+#include "gguf-build.h"
 
 static cairn_status open_buf(const buf *x) {
     cairn_gguf *g = NULL;
@@ -56,7 +38,7 @@ static buf valid_file(void) {
     str(&x, "k.i16"); u32(&x, CAIRN_GGUF_I16); u8(&x, 0xff); u8(&x, 0xff);
     kv_u32(&x, "k.u32", 4000000000u);
     str(&x, "k.i32"); u32(&x, CAIRN_GGUF_I32); u32(&x, (uint32_t)-7);
-    { float f = 1.5f; uint32_t b; memcpy(&b, &f, 4); str(&x, "k.f32"); u32(&x, CAIRN_GGUF_F32); u32(&x, b); }
+    kv_f32(&x, "k.f32", 1.5f);
     str(&x, "k.bool"); u32(&x, CAIRN_GGUF_BOOL); u8(&x, 1);
     kv_str(&x, "general.architecture", "llama");
     str(&x, "k.u64"); u32(&x, CAIRN_GGUF_U64); u64(&x, 0xFFFFFFFFFFFFFFFFull);

@@ -140,6 +140,34 @@ export async function llamaLogits(path: string, tokens: number[], opts: LogitsOp
   });
 }
 
+/**
+ * llama.cpp's own context shift: evaluates `tokens`, drops positions [keep, keep + discard) and moves
+ * the later cells down (node-llama-cpp's eraseContextTokenRanges: llama_memory_seq_rm, then
+ * llama_memory_seq_add, whose K re-rotation runs before the next decode), then evaluates `next`.
+ * Returns log p rows (as llamaLogits) after each token of `next`.
+ */
+export async function llamaShiftedLogits(path: string, tokens: number[], keep: number, discard: number, next: number[],
+  opts: OracleOptions = {}): Promise<Float32Array> {
+  if (keep < 1 || discard < 1 || keep + discard > tokens.length || !next.length) throw new Error('llamaShiftedLogits: bad range');
+  return withSequence(path, tokens.length + next.length, opts, async (seq, nVocabHint) => {
+    await seq.evaluateWithoutGeneratingNewTokens(tokens);
+    await seq.eraseContextTokenRanges([{ start: keep, end: keep + discard }]);
+    if (seq.nextTokenIndex !== tokens.length - discard) throw new Error(`llamaShiftedLogits: ${seq.nextTokenIndex} cells after the shift`);
+    const gen = { generateNext: { probabilities: true, options: { temperature: 0 } } };
+    const res: any[] = await seq.controlledEvaluate(next.map((t) => [t, gen]));
+    const rows = res.map((r, i) => {
+      const probs = r?.next?.probabilities as Map<number, number> | undefined;
+      if (!probs) throw new Error(`llamaShiftedLogits: no probabilities after next[${i}]`);
+      return probs;
+    });
+    let nVocab = nVocabHint;
+    if (!nVocab) for (const p of rows) for (const t of p.keys()) nVocab = Math.max(nVocab, t + 1);
+    const out = new Float32Array(next.length * nVocab);
+    rows.forEach((p, i) => logRow(p, nVocab, out, i * nVocab));
+    return out;
+  });
+}
+
 export interface GreedyResult {
   /** Generated token ids. */
   tokens: number[];

@@ -61,7 +61,7 @@ export const P_SEED_LO: u32 = 32;       // u32 low half of the 64-bit seed
 export const P_SEED_HI: u32 = 36;       // u32 high half
 
 // Error codes returned (negated) by the exports. Engine statuses (1..99) pass through negated.
-export const E_CONTEXT_FULL: i32 = 100; // no room for the tokens in n_ctx (context shift: later)
+export const E_CONTEXT_FULL: i32 = 100; // no room for the tokens in n_ctx (the host may shift() and go on)
 export const E_TOKEN: i32 = 101;        // a token id outside [0, n_vocab)
 export const E_NO_LOGITS: i32 = 102;    // step() before any prefill (or after a failed one)
 export const E_LAYOUT: i32 = 103;       // init/setEngineLayout arguments invalid or missing

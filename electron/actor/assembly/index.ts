@@ -34,6 +34,11 @@ export {
 @external("env", "forward")
 declare function hostForward(n_tokens: i32, pos: i32, all_logits: i32): i32;
 
+/** Host compute plane: context shift over this memory's K/V rows (positions [keep, keep+discard)
+ *  of the n_past held dropped, later rows moved down, K re-rotated). Returns 0 or an engine status. */
+@external("env", "kvShift")
+declare function hostKvShift(n_past: i32, keep: i32, discard: i32): i32;
+
 // Host, once at creation: writes the header and lays out the actor's own regions after it;
 // returns the first free byte (64-aligned) where the host plans the engine's regions, or 0.
 export function init(nCtx: u32, nVocab: u32, nLayer: u32, nHeadKv: u32, headDim: u32): u32 {
@@ -158,6 +163,21 @@ export function truncate(n: i32): i32 {
   hset(H_N_PAST, <u32>n);
   hset(H_STATE, STATE_EMPTY);
   return n;
+}
+
+// Host (Conversation's context shift), when the context is full: drops positions [keep, keep + discard),
+// token ids and K/V rows, and moves the later ones down (K re-rotated by the engine). The logits stay:
+// the next step samples from them, as llama.cpp does; so does a pending token. Returns the new n_past.
+export function shift(keep: i32, discard: i32): i32 {
+  if (hget(H_END) == 0) return -E_LAYOUT;
+  const n = <i32>hget(H_N_PAST);
+  if (keep < 0 || keep > n || discard <= 0 || discard > n - keep) return -E_ARG;
+  const st = hostKvShift(n, keep, discard);
+  if (st != 0) return -st;
+  const toks = hget(H_TOKENS_OFF), pending: u32 = hget(H_STATE) == STATE_PENDING ? 1 : 0;
+  memory.copy(toks + (<u32>keep << 2), toks + (<u32>(keep + discard) << 2), (<u32>(n - keep - discard) + pending) << 2);
+  hset(H_N_PAST, <u32>(n - discard));
+  return n - discard;
 }
 
 // Host, when the user clears the conversation: forgets positions and reseeds from the seed.

@@ -1,10 +1,12 @@
 // cairn chat [model.gguf] [--prompt "…" ...] [--seed N] [--temp T] [--top-k K] [--top-p P] [--min-p P]
-//            [--max-tokens N] [--ctx N] [--threads N] [--save f.cairn] [--json]
+//            [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--threads N] [--save f.cairn] [--json]
 // cairn chat --resume f.cairn [--model other.gguf] [--prompt "…"]
 // With --prompt (repeatable: one turn each) the answers stream to stdout; without, an interactive
 // chat on the terminal (/save f, /load f, /stats, /quit; Ctrl-C stops the current answer).
 // Without a model path: the built-in model (assets/models/*.gguf) or the resumed snapshot's model.
-// --json: no streaming; one JSON line per turn {turn, text, tokens, reason, reused, prefilled}.
+// --json: no streaming; one JSON line per turn {turn, text, tokens, reason, reused, prefilled, dropped}.
+// A full context drops the oldest turns from the model's view (a notice on stderr says how many) or,
+// with --context-overflow stop, ends the answer ("[context full]").
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,9 +19,9 @@ import { EngineError } from '../../engine/native.js';
 import { SnapshotError } from '../../engine/snapshot/format.js';
 import type { Tokenizer } from '../../engine/tokenizer/index.js';
 
-export const usage = 'chat [model.gguf] [--prompt "…"] [--seed N] [--temp T] [--top-k K] [--top-p P] [--max-tokens N] [--ctx N] [--save f.cairn] | chat --resume f.cairn [--model m.gguf]';
+export const usage = 'chat [model.gguf] [--prompt "…"] [--seed N] [--temp T] [--top-k K] [--top-p P] [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--save f.cairn] | chat --resume f.cairn [--model m.gguf]';
 
-const VALUED = ['seed', 'temp', 'top-k', 'top-p', 'min-p', 'max-tokens', 'ctx', 'threads', 'save', 'resume', 'model'];
+const VALUED = ['seed', 'temp', 'top-k', 'top-p', 'min-p', 'max-tokens', 'ctx', 'context-overflow', 'threads', 'save', 'resume', 'model'];
 
 /** The built-in model: assets/models/*.gguf above this file (first by name), if any.
  *  CAIRN_BUILTIN_MODELS names another folder to look in instead (tests). */
@@ -55,6 +57,11 @@ function settingsFromOpts(opts: Record<string, string | true>): Partial<Conversa
   if (opts['top-k'] !== undefined) s.topK = intOpt(opts, 'top-k', 0, 0, 1 << 20);
   if (opts['max-tokens'] !== undefined) s.maxTokens = intOpt(opts, 'max-tokens', 256, 0, 1 << 20);
   if (opts.ctx !== undefined) s.nCtx = intOpt(opts, 'ctx', 4096, 1, 1 << 20);
+  const overflow = opts['context-overflow'];
+  if (overflow !== undefined) {
+    if (overflow !== 'shift' && overflow !== 'stop') throw new UsageError('--context-overflow must be shift or stop');
+    s.contextOverflow = overflow;
+  }
   for (const k of Object.keys(s) as (keyof ConversationSettings)[]) if (s[k] === undefined) delete s[k];
   return s;
 }
@@ -81,6 +88,19 @@ async function resumeInto(file: string, model: Model, tokenizer: Tokenizer, over
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
+
+/** What a full context did to a turn, for stderr ('' when nothing). */
+function contextNotice(r: TurnResult): string {
+  if (r.dropped) return `cairn chat: context full: the ${r.dropped === 1 ? 'oldest turn' : `${r.dropped} oldest turns`} left the model's view (the transcript keeps them)`;
+  if (r.reason === 'context') return 'cairn chat: context full: the answer stopped (start a new chat, or use --ctx / --context-overflow shift)';
+  return '';
+}
+
+/** Prints the notice for a turn, if any, on stderr. */
+function notice(r: TurnResult): void {
+  const n = contextNotice(r);
+  if (n) console.error(n);
+}
 
 function statsLine(s: Session): string {
   const t = s.conv.stats();
@@ -116,7 +136,8 @@ async function interactive(s: Session): Promise<number> {
         try {
           r = await s.conv.send(line, (t) => process.stdout.write(t), { yieldEveryToken: true });
         } finally { generating = false; }
-        process.stdout.write(r.reason === 'cancelled' ? ' [stopped]\n' : '\n');
+        process.stdout.write(r.reason === 'cancelled' ? ' [stopped]\n' : r.reason === 'context' ? ' [context full]\n' : '\n');
+        notice(r);
       }
       rl.prompt();
     }
@@ -154,13 +175,12 @@ export async function run(argv: string[]): Promise<number> {
     const s: Session = { model, tokenizer, conv };
     if (!prompts.length) return await interactive(s);
     for (let i = 0; i < prompts.length; i++) {
+      const r = await s.conv.send(prompts[i], opts.json ? undefined : (t) => process.stdout.write(t));
       if (opts.json) {
-        const r = await s.conv.send(prompts[i]);
-        console.log(JSON.stringify({ turn: i + 1, text: r.text, tokens: r.tokens, reason: r.reason, reused: r.reused, prefilled: r.prefilled }));
-      } else {
-        await s.conv.send(prompts[i], (t) => process.stdout.write(t));
-        process.stdout.write('\n');
-      }
+        console.log(JSON.stringify({ turn: i + 1, text: r.text, tokens: r.tokens, reason: r.reason, reused: r.reused, prefilled: r.prefilled,
+          dropped: r.dropped }));
+      } else process.stdout.write(r.reason === 'context' ? ' [context full]\n' : '\n');
+      notice(r);
     }
     if (typeof opts.save === 'string') {
       const r = await s.conv.save(opts.save);
