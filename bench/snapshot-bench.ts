@@ -55,6 +55,9 @@ export interface CairnSnapshotRow {
   /** logits of the last position recomputed over the restored KV against the prefilled ones:
    *  max |Δ|, and max |logit| for scale (checked outside the timings) */
   logitsMaxAbsDiff: number; logitsMaxAbs: number;
+  /** a context shift on the restored actor: drop n/2 positions after the first 32 (every K row
+   *  after them re-rotated, every V row moved), as a full context would */
+  shiftMs?: Spread;
 }
 
 export interface LlamaSnapshotRow { saveMs: Spread; restoreMs: Spread; reprefillMs?: Spread; fileBytes: number }
@@ -152,6 +155,15 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       }
       res.conversation.release();
     }
+    const shift: number[] = [];
+    for (let r = 0; r < reps && n >= 256; r++) {
+      const res = await Conversation.resume(path, model, tok);
+      await settle();
+      const t0 = now();
+      actorOf(res.conversation).shift(32, n / 2);
+      shift.push(ms(t0));
+      res.conversation.release();
+    }
     for (let r = 0; r < reps; r++) {
       await settle();
       let t0 = now();
@@ -178,6 +190,7 @@ async function benchCairnSnapshots(model: Model, sizes: number[], nCtx: number, 
       phases: { openMs: spread(open), createMs: spread(create), readMs: spread(read), hashMs: spread(hash) },
       reprefillMs: spread(pre), fileBytes, logitsMaxAbsDiff: diff,
       logitsMaxAbs: want.reduce((m, x) => Math.max(m, Math.abs(x)), 0),
+      shiftMs: shift.length ? spread(shift) : undefined,
     });
     rmSync(path, { force: true });
   }
@@ -346,8 +359,8 @@ const MiB = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 export function formatSnapshotBench(r: SnapshotBenchResult): string {
   const head = '| N | Cairn save ms | Cairn restore ms | Cairn re-prefill ms | speedup (re-prefill ÷ restore) | llama.cpp save ms | llama.cpp restore ms | llama.cpp re-prefill ms | restore ratio (Cairn ÷ llama.cpp) | .cairn bytes | KV bytes | overhead % |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
   const rows = r.rows.map((x) => `| ${x.n} | ${sp(x.cairn.saveMs)} | ${sp(x.cairn.restoreMs)} | ${sp(x.cairn.reprefillMs)} | ${x.speedup.toFixed(0)}× | ${x.llama ? sp(x.llama.saveMs) : '-'} | ${x.llama ? sp(x.llama.restoreMs) : '-'} | ${x.llama ? sp(x.llama.reprefillMs) : '-'} | ${x.restoreRatio !== undefined ? `${x.restoreRatio.toFixed(2)}×` : '-'} | ${x.cairn.fileBytes} | ${x.kvBytes} | ${(100 * x.overhead).toFixed(3)} % |`);
-  const ph = '| N | open + header checks ms | Actor.create ms | read into actor + XXH64 behind it ms | XXH64 alone, one thread ms | llama.cpp state file bytes | last-position logits over restored KV: max abs diff (max abs logit) |\n|---|---|---|---|---|---|---|';
-  const prow = r.rows.map((x) => { const p = x.cairn.phases; return `| ${x.n} | ${sp(p.openMs)} | ${sp(p.createMs)} | ${sp(p.readMs)} | ${sp(p.hashMs)} | ${x.llama?.fileBytes ?? '-'} | ${x.cairn.logitsMaxAbsDiff.toExponential(2)} (${x.cairn.logitsMaxAbs.toFixed(1)}) |`; });
+  const ph = '| N | open + header checks ms | Actor.create ms | read into actor + XXH64 behind it ms | XXH64 alone, one thread ms | context shift of N/2 positions ms | llama.cpp state file bytes | last-position logits over restored KV: max abs diff (max abs logit) |\n|---|---|---|---|---|---|---|---|';
+  const prow = r.rows.map((x) => { const p = x.cairn.phases; return `| ${x.n} | ${sp(p.openMs)} | ${sp(p.createMs)} | ${sp(p.readMs)} | ${sp(p.hashMs)} | ${x.cairn.shiftMs ? sp(x.cairn.shiftMs) : '-'} | ${x.llama?.fileBytes ?? '-'} | ${x.cairn.logitsMaxAbsDiff.toExponential(2)} (${x.cairn.logitsMaxAbs.toFixed(1)}) |`; });
   const a = r.actorRss, t = r.perToken;
   return [
     `Snapshots — ${r.model.split('/').pop()}, ${r.threads} threads, nCtx ${r.nCtx}, median (min–max) of ${r.reps} (re-prefill: ${r.reps} for N ≤ 256, 1 above); page cache ${r.pageCache}`,
