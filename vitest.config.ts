@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // tests (and the CLI processes they start) keep their model-identity cache out of the user's
+    env: { CAIRN_CACHE_DIR: join(tmpdir(), `cairn-test-cache-${process.pid}`) },
   },
 });

@@ -26,11 +26,12 @@ import { Actor, ActorError, type FinishReason, type SamplerParams } from './acto
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
+import { fileSha256 } from './model-identity.js';
 import { EngineError, native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 import {
-  decodeTokens, openSnapshot, sha256File, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type JsonObject, type SnapshotMeta,
+  decodeTokens, openSnapshot, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type JsonObject, type SnapshotMeta,
   type SnapshotReader,
 } from './snapshot/format.js';
 import { decodeMeta, headerDigest } from './snapshot/header.js';
@@ -109,10 +110,10 @@ const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byte
 // ---- model / tokenizer identity (computed once per object)
 
 const modelSha = new WeakMap<Model, Promise<string>>();
-/** sha256 of the model's GGUF file (computed once per Model). */
+/** sha256 of the model's GGUF file (once per Model; across runs from the cache: model-identity.ts). */
 export function modelSha256(model: Model): Promise<string> {
   let p = modelSha.get(model);
-  if (!p) { p = sha256File(model.path); modelSha.set(model, p); }
+  if (!p) { p = fileSha256(model.path); modelSha.set(model, p); }
   return p;
 }
 
