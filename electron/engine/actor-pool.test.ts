@@ -101,8 +101,10 @@ describe('ConversationPool', () => {
     const woken = await pool.get('s');
     expect(woken).not.toBe(held);
     expect(pool.lastWake('s')?.path).toBe('restored');
+    const restored = woken.position;
     const r = await pool.send('s', TURNS[1]);
     expect(r.tokens).toEqual((await solo(sampled(5), TURNS.slice(0, 2)))[1]);
+    expect(r.reused).toBe(restored); // the answer came back with the ids it was generated as
     expect(await pool.hibernate('s')).toBe(true);
     expect(await pool.hibernate('s')).toBe(false);
   });

@@ -11,7 +11,9 @@
 // (atomically) to `<dir>/<name>.cairn`, then Conversation.release drops the actor so GC can free
 // its memory. get() wakes a hibernated one through Conversation.resume: the same fast path
 // ('restored': KV rows copied in) or, when the snapshot is unusable, 'reprefilled'. The pool keeps
-// every transcript (and the settings) in memory, so a bad or missing snapshot costs time, never data.
+// every transcript (and the settings) in memory, so a bad or missing snapshot costs time, never data;
+// its copies keep the answers' generated ids (answer-ids.ts), so a woken conversation renders them
+// as before.
 //
 // A conversation in use through send()/use() is pinned: it is never hibernated nor deleted while
 // pinned. A Conversation returned by get() is only guaranteed live until the pool's next create/get
@@ -20,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copyMessages } from './answer-ids.js';
 import { Conversation, type ConversationSettings, type RestorePath, type SendOptions, type TurnResult } from './conversation.js';
 import type { Model } from './model.js';
 import type { ChatMessage, Tokenizer } from './tokenizer/index.js';
@@ -77,7 +80,6 @@ interface Entry {
   lastWake?: WakeInfo;
 }
 
-const copyMessages = (ms: readonly ChatMessage[]): ChatMessage[] => ms.map((m) => ({ ...m }));
 const sameMessages = (a: readonly ChatMessage[], b: readonly ChatMessage[]) =>
   a.length === b.length && a.every((m, i) => m.role === b[i].role && m.content === b[i].content);
 

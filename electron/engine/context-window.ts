@@ -43,10 +43,12 @@ const MIN_MATCH = 16;
  * The shift that makes the actor's tokens (`held`) start as the new window's rendering `to` as far as
  * they can, given the old window's rendering `from`, which `held` follows up to where the old
  * answers were generated rather than rendered. The template must render the window additively:
- * `to` is `from` with one run cut out at `keep`. In `held` that run may be a little longer or shorter
- * (an answer held as generated, e.g. without its end-of-turn token or tokenized otherwise than its
- * text re-tokenizes), so its end is searched for within SLACK tokens of the rendered length: the
- * discard after which `held` agrees longest with `to`, the rendered length first on a tie.
+ * `to` is `from` with one run cut out at `keep`. The renderings write answers as their generated ids
+ * where Conversation kept them, so the run is normally in `held` as rendered; it may still be a little
+ * longer or shorter there (the last answer held without its end-of-turn token, or an answer rendered
+ * from its text: edited, trimmed, not kept), so the run's end is searched for within SLACK tokens of
+ * the rendered length: the discard after which `held` agrees longest with `to`, the rendered length
+ * first on a tie.
  * 'truncate' when nothing after the cut is kept (the system block alone: a sync keeps it);
  * undefined when the template is not additive, `held` differs from `from` before the cut, or fewer
  * than MIN_MATCH tokens line up after it: then the caller re-prefills.

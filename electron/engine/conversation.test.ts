@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answerIds, keepAnswerIds } from './answer-ids.js';
 import { Conversation, modelSha256, modelTokenizer, type ConversationSettings, type TurnResult } from './conversation.js';
 import { Model } from './model.js';
 import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
@@ -224,6 +225,121 @@ describe('snapshots', () => {
     expect(g.reason).toMatch(/^SNAP_\w+.*transcript unrecoverable/);
     expect(g.conversation.messages).toEqual([]);
     expect((await g.conversation.send('Hello')).tokens.length).toBeGreaterThan(0);
+  });
+});
+
+describe('answer ids', () => {
+  /** The Llama 3 format as a Jinja template: renders as the built-in fallback does, but another tokenizer hash. */
+  const BUILTIN_LLAMA3 = '{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n\n{{ m.content | trim }}<|eot_id|>' +
+    '{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}';
+  const TURNS = ['Hello.', 'Continue it.', 'And how does it end?'];
+  /** The rendering of `ms` with every message tokenized from its text (copies: no kept ids). */
+  const retokenized = (c: Conversation, ms: readonly { role: string; content: string }[], gen = true) =>
+    c.promptTokens(ms.map((m) => ({ ...m })), gen);
+  /** Turns on `c`: each must reuse every position the actor held before it. */
+  const reusesAll = async (c: Conversation, turns: readonly string[]) => {
+    let retokenizedDiffers = false;
+    for (const q of turns) {
+      const held = c.position;
+      const r = await c.send(q);
+      expect(r.reused, `turn "${q}"`).toBe(held);
+      const a = c.messages[c.messages.length - 1];
+      expect(a.content.trim(), 'an answer the template does not trim').toBe(a.content);
+      const gen = r.reason === 'stop' ? r.tokens.slice(0, -1) : r.tokens;
+      expect(answerIds(a, tok)).toEqual(gen);
+      if (JSON.stringify(tok.encode(a.content)) !== JSON.stringify(gen)) retokenizedDiffers = true;
+    }
+    expect(retokenizedDiffers, 'some answer re-tokenizes otherwise than generated').toBe(true);
+  };
+
+  for (const [name, settings] of [['greedy, cut by maxTokens', { maxTokens: 12 }], ['sampled', SAMPLED]] as const) {
+    test(`the next turn reuses everything the actor holds: answers are rendered as generated (${name})`, async () => {
+      const c = Conversation.create(model, tok, settings);
+      await reusesAll(c, TURNS);
+      // …and that rendering is exactly what the actor holds
+      const last = c.messages.length - 1;
+      expect(Array.from(c.tokens())).toEqual([...c.promptTokens(c.messages.slice(0, last)), ...(answerIds(c.messages[last], tok) ?? [])]);
+      // an edited answer is tokenized from its text
+      c.messages[1].content += '!';
+      expect(answerIds(c.messages[1], tok)).toBeUndefined();
+      expect(c.promptTokens(c.messages.slice(0, 2))).toEqual(retokenized(c, c.messages.slice(0, 2)));
+    });
+  }
+
+  test('a template that trims: the answer is rendered as the text it keeps, from the generated tokens inside it', () => {
+    const c = Conversation.create(model, tok, { maxTokens: 0 });
+    const nl = tok.encode('\n');
+    const chars = [...'airn.'].flatMap((ch) => tok.encode(ch)); // not how 'cairn.' tokenizes
+    const ids = [...tok.encode(' '), ...tok.encode(' c'), ...chars, ...nl, ...nl];
+    const answer = { role: 'assistant', content: '  cairn.\n\n' };
+    c.messages.push({ role: 'user', content: 'What?' }, answer);
+    expect(keepAnswerIds(answer, tok, model.info.nVocab, ids)).toBe(true);
+    const got = c.promptTokens(c.messages, false), want = retokenized(c, c.messages, false);
+    expect(got).not.toEqual(want);
+    expect(tok.decode(got, { special: true, cleanSpaces: false })).toBe(tok.decode(want, { special: true, cleanSpaces: false }));
+    const inside = [...tok.encode('c'), ...chars]; // ' c' is cut: 'c' tokenized anew; the newlines go
+    expect(JSON.stringify(got)).toContain(JSON.stringify(inside).slice(1, -1));
+    expect(keepAnswerIds(answer, tok, model.info.nVocab, [...ids, nl[0]])).toBe(false); // ids that do not stream to the content
+  });
+
+  test('save → resume (same model): the ids come back, the next turn reuses everything restored', async () => {
+    const file = join(dir, 'ids.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send(TURNS[0]);
+    const saved = await a.save(file);
+    const entry = (await inspectSnapshot(file)).meta.transcript[1];
+    expect(entry.ids).toEqual(answerIds(a.messages[1], tok));
+    const { conversation: b, path, reason } = await Conversation.resume(file, model, tok);
+    expect(path, reason).toBe('restored');
+    expect(answerIds(b.messages[1], tok)).toEqual(entry.ids);
+    await reusesAll(b, TURNS.slice(1));
+    expect(b.position).toBeGreaterThan(saved.nTokens);
+  });
+
+  test('tampered ids in a snapshot: ignored with a reason, the answer re-tokenized, the KV follows the text', async () => {
+    const file = join(dir, 'ids-tampered.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send(TURNS[0]);
+    await a.save(file);
+    const ids = answerIds(a.messages[1], tok) as number[];
+    const swapped = [ids[1], ids[0], ...ids.slice(2)];
+    expect(tok.decode(swapped)).not.toBe(a.messages[1].content);
+    const tampered = [[...ids.slice(0, -1), model.info.nVocab + 5], [...ids.slice(0, -1), -1], [...ids.slice(0, -1), 1.5],
+      [...ids.slice(0, -1), String(ids[ids.length - 1])], swapped, [], 'x', { 0: ids[0] }, null];
+    for (const bad of tampered) {
+      const copy = join(dir, 'ids-tampered-copy.cairn');
+      writeFileSync(copy, readFileSync(file));
+      rewriteHeader(copy, (md) => {
+        const t = JSON.parse(md.transcript) as Record<string, unknown>[];
+        t[1].ids = bad;
+        md.transcript = JSON.stringify(t);
+      });
+      const { conversation: b, path, reason } = await Conversation.resume(copy, model, tok);
+      expect(path, JSON.stringify(bad)).toBe('restored');
+      expect(reason).toMatch(/saved ids of 1 answer did not check out/);
+      expect(answerIds(b.messages[1], tok)).toBeUndefined();
+      const held = b.position;
+      const r = await b.send(TURNS[1], undefined, { maxTokens: 2 });
+      const prompt = retokenized(b, b.messages.slice(0, 3));
+      expect(r.reused).toBeLessThan(held); // the restored answer's rows were redone from the text's tokens
+      expect(Array.from(b.tokens())).toEqual([...prompt, ...r.tokens]);
+    }
+  });
+
+  test('another model or another tokenizer: the saved ids are not used, every answer is tokenized from its text', async () => {
+    const file = join(dir, 'ids-foreign.cairn');
+    const a = Conversation.create(model, tok, SAMPLED);
+    await a.send(TURNS[0]);
+    await a.save(file);
+    expect(a.promptTokens(a.messages, false)).not.toEqual(retokenized(a, a.messages, false));
+    const llama3 = new Tokenizer({ ...tok.vocab.data, chatTemplate: BUILTIN_LLAMA3 });
+    for (const [m, t] of [[other, otherTok], [model, llama3]] as const) {
+      const { conversation: b, path, reason } = await Conversation.resume(file, m, t);
+      expect(path).toBe('reprefilled');
+      expect(reason).toMatch(m === other ? /SNAP_FOREIGN_MODEL/ : /tokenizer differs/);
+      expect(answerIds(b.messages[1], t)).toBeUndefined();
+      expect(Array.from(b.tokens())).toEqual(retokenized(b, b.messages, false));
+    }
   });
 });
 

@@ -7,7 +7,8 @@
 //
 // KV reuse: every turn renders the whole transcript with the chat template, tokenizes it and
 // prefills only the tokens beyond the longest common prefix with what the actor already holds
-// (rewinding with truncate() when the history diverges, e.g. when the re-tokenized answer differs).
+// (rewinding with truncate() when the history diverges, e.g. after an edit). Answers are rendered as
+// the ids they were generated as (./answer-ids.ts), so the prefix runs to the end of the last answer.
 // Context shift (settings.contextOverflow 'shift', the default): when the rendered transcript and
 // room for the answer do not fit the context, before a turn or when the context fills mid-answer,
 // the oldest whole turns leave the model's view (settings.windowStart; the system message stays,
@@ -23,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
+import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
@@ -30,9 +32,10 @@ import { fileSha256 } from './model-identity.js';
 import { EngineError, native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
+import { trimAscii } from './tokenizer/templates-builtin.js';
 import {
   decodeTokens, openSnapshot, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type JsonObject, type SnapshotMeta,
-  type SnapshotReader,
+  type SnapshotReader, type TranscriptMessage,
 } from './snapshot/format.js';
 import { decodeMeta, headerDigest } from './snapshot/header.js';
 import type { SnapshotTensorInfo } from './snapshot/types.js';
@@ -106,6 +109,9 @@ export interface ResumeOptions {
 const now = () => performance.now();
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** Placeholder a message's content is rendered as, to find where the template puts it (private use). */
+const MARK_OPEN = '\u{F0000}', MARK_CLOSE = '\u{F0001}';
+const MARKS = /\u{F0000}(\d+)\u{F0001}/gu;
 
 // ---- model / tokenizer identity (computed once per object)
 
@@ -257,30 +263,47 @@ export class Conversation {
 
   /**
    * The token ids of the transcript rendered with the chat template. Special tokens are parsed only
-   * in the template's own markup: text of a message cannot inject `<|eot_id|>` and the like.
+   * in the template's own markup: text of a message cannot inject `<|eot_id|>` and the like. An
+   * answer this conversation generated (or resumed with its model and tokenizer) is rendered as the
+   * ids it was generated as (./answer-ids.ts), as the actor holds it, where the template writes its
+   * text unchanged or trimmed; any other message is tokenized from its text.
    */
   promptTokens(messages: readonly ChatMessage[] = this.messages, addGenerationPrompt = true): number[] {
+    const held = messages.some((m) => answerIds(m, this.tokenizer));
+    return (held && this.tokenize(messages, addGenerationPrompt, true)) || (this.tokenize(messages, addGenerationPrompt, false) as number[]);
+  }
+
+  /**
+   * Renders `messages` and tokenizes the rendering. Messages whose content is not tokenized with the
+   * markup (text holding special-token text: without specials; with `useIds`, answers with kept ids:
+   * as those ids) are rendered as placeholders first to find where their content lies. Undefined
+   * when `useIds` and the template does not write the content as it is or trimmed.
+   */
+  private tokenize(messages: readonly ChatMessage[], addGenerationPrompt: boolean, useIds: boolean): number[] | undefined {
     const tok = this.tokenizer;
     const date = new Date(this.settings.date);
     const render = (ms: readonly ChatMessage[]) => tok.renderChat(ms, { addGenerationPrompt, date }).text;
-    if (!messages.some((m) => this.hasSpecialText(m.content))) return tok.encodePrompt(render(messages));
+    const slot = messages.map((m) => (useIds && answerIds(m, tok) !== undefined) || this.hasSpecialText(m.content) || m.content.includes(MARK_OPEN));
+    if (!slot.includes(true)) return tok.encodePrompt(render(messages));
     // Render with placeholders to find where message text lies, then tokenize the markup with
-    // specials parsed and the message text without.
-    const mark = (i: number) => `\u{F0000}${i}\u{F0001}`;
-    const skeleton = render(messages.map((m, i) => ({ ...m, content: mark(i) })));
+    // specials parsed and the message text without (or take an answer's ids).
+    const mark = (i: number) => `${MARK_OPEN}${i}${MARK_CLOSE}`;
+    const skeleton = render(messages.map((m, i) => (slot[i] ? { ...m, content: mark(i) } : m)));
     const real = render(messages);
-    const fill = (trim: boolean) => skeleton.replace(/\u{F0000}(\d+)\u{F0001}/gu, (_, i: string) => {
-      const c = messages[Number(i)].content;
-      return trim ? c.trim() : c;
-    });
-    const trim = fill(false) !== real && fill(true) === real;
+    const fill = (f: (c: string) => string) => skeleton.replace(MARKS, (_, i: string) => f(messages[Number(i)].content));
+    // the template writes the content as it is, or trimmed (Jinja's trim, or C isspace for the built-in formats)
+    const form = [(c: string) => c, (c: string) => c.trim(), trimAscii].find((f) => fill(f) === real);
+    if (useIds && !form) return undefined;
+    const f = form ?? ((c: string) => c);
     const ids: number[] = [];
-    const re = /\u{F0000}(\d+)\u{F0001}/gu;
+    const re = new RegExp(MARKS.source, 'gu');
     let at = 0;
     for (let m = re.exec(skeleton); m; m = re.exec(skeleton)) {
       if (m.index > at) ids.push(...tok.encode(skeleton.slice(at, m.index), { parseSpecial: true }));
-      const c = messages[Number(m[1])].content;
-      ids.push(...tok.encode(trim ? c.trim() : c, { parseSpecial: false }));
+      const msg = messages[Number(m[1])], c = msg.content, t = f(c);
+      const s = t === c ? 0 : c.indexOf(t); // a trimmed text starts with what trim keeps
+      const own = useIds ? answerSpanIds(msg, tok, s, s + t.length) : undefined;
+      ids.push(...(own ?? tok.encode(t, { parseSpecial: false })));
       at = m.index + m[0].length;
     }
     if (at < skeleton.length) ids.push(...tok.encode(skeleton.slice(at), { parseSpecial: true }));
@@ -435,7 +458,10 @@ export class Conversation {
     const rest = dec.flush();
     if (rest) { text += rest; onText?.(rest); }
     const t2 = now();
-    this.messages.push({ role: 'assistant', content: text });
+    const answer = { role: 'assistant', content: text };
+    this.messages.push(answer);
+    // the ids as the actor holds them (a stop token is template markup: the rendering writes its own)
+    keepAnswerIds(answer, this.tokenizer, this.model.info.nVocab, reason === 'stop' ? tokens.slice(0, -1) : tokens);
     this.turns++;
     const tt = this.totals;
     tt.prefillTokens += prefilled; tt.prefillMs += t1 - t0; tt.decodeTokens += tokens.length; tt.decodeMs += t2 - t1; tt.reusedTokens += reused;
@@ -469,11 +495,24 @@ export class Conversation {
           bytes: hex(mem.subarray(h.paramsOff, h.paramsOff + h.paramsSize)) },
         rng: hex(mem.subarray(h.rngOff, h.rngOff + h.rngSize)),
       },
-      transcript: this.messages.map((m) => ({ role: m.role, content: m.content })),
+      // answers in the window carry the ids they were generated as (the turns before it are never rendered again)
+      transcript: this.messages.map((m, i): TranscriptMessage => {
+        const ids = i >= s.windowStart ? answerIds(m, this.tokenizer) : undefined;
+        return ids ? { role: m.role, content: m.content, ids: [...ids] } : { role: m.role, content: m.content };
+      }),
       settings: { ...s } as unknown as JsonObject,
       createdAt: new Date().toISOString(),
     };
-    const r = await writeSnapshot(path, { tokens: a.tokens(), k, v, nKvHeads: info.nHeadKv, headDim: info.headDim, meta });
+    const data = { tokens: a.tokens(), k, v, nKvHeads: info.nHeadKv, headDim: info.headDim, meta };
+    let r;
+    try {
+      r = await writeSnapshot(path, data);
+    } catch (e) {
+      // a header over the reader's limit: the ids are what can go (a resume then re-tokenizes those answers)
+      if (!(e instanceof SnapshotError && e.code === 'SNAP_INPUT' && meta.transcript.some((m) => 'ids' in m))) throw e;
+      meta.transcript = meta.transcript.map((m) => ({ role: m.role, content: m.content }));
+      r = await writeSnapshot(path, data);
+    }
     return { bytes: r.bytes, nTokens: n };
   }
 
@@ -521,11 +560,20 @@ export class Conversation {
     const settings: Partial<ConversationSettings> = { ...saved, ...o.settings, modelPath: model.path };
     if (snap && (settings.nCtx ?? 0) < snap.nTokens) settings.nCtx = Math.min(maxCtx, Math.max(snap.nTokens, info.nCtxTrain));
     const conv = Conversation.create(model, tokenizer, settings);
-    if (meta) conv.messages.push(...meta.transcript.map((m) => ({ role: m.role, content: m.content })));
+    let idsNote = '';
+    if (meta) {
+      conv.messages.push(...meta.transcript.map((m) => ({ role: m.role, content: m.content })));
+      // the answers' ids, where they are of this model and tokenizer and check out (else their text is tokenized)
+      if (meta.model.sha256 === sha && meta.tokenizerHash === tokenizerHash(tokenizer)) {
+        let bad = 0;
+        meta.transcript.forEach((m, i) => { if ('ids' in m && !keepAnswerIds(conv.messages[i], tokenizer, info.nVocab, m.ids)) bad++; });
+        if (bad) idsNote = `; the saved ids of ${bad} answer${bad > 1 ? 's' : ''} did not check out: tokenized from the text`;
+      }
+    }
     if (snap) {
       try {
         const done = conv.restoreFrom(snap, o.settings, `same model (sha256 ${sha.slice(0, 12)}…): `);
-        return { conversation: conv, path: 'restored', reason: done };
+        return { conversation: conv, path: 'restored', reason: done + idsNote };
       } catch (e) {
         if (!(e instanceof SnapshotError)) throw e;
         reason = snapReason(e);
@@ -536,7 +584,7 @@ export class Conversation {
       }
     }
     conv.reprefill(meta, o.settings);
-    return { conversation: conv, path: 'reprefilled', reason };
+    return { conversation: conv, path: 'reprefilled', reason: reason + idsNote };
   }
 
   /** Reads the snapshot's tokens and K/V rows into this (fresh) actor, verified on the way

@@ -30,6 +30,9 @@ export interface SamplerState {
 export interface TranscriptMessage {
   role: string;
   content: string;
+  /** Other fields, passed on as read. Conversation.save writes `ids` on assistant entries: the token
+   *  ids the answer was generated as (no stop token); Conversation.resume uses them only for the same
+   *  model and tokenizer and only after checking them (ids of the vocabulary that decode to `content`). */
   [extra: string]: JsonValue;
 }
 
