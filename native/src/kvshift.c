@@ -6,9 +6,9 @@
  * per pair: in f32 from its f16 values, back to f16, by the kernel table's rope_f16 (F16C + AVX2 or
  * NEON where the CPU has them; the same bits as the scalar reference, tested). The angle is the
  * same for every row, so its cos/sin are computed once. V rows move as they are (one memmove per
- * layer). Rows move in increasing order, so a row is read before anything is written over it.
- * Work items: one (layer, K or V) each, on the model's pool. Nothing leaves caller memory (no copy
- * is counted).
+ * layer). Rows move in increasing order, so a row is read before anything is written over it; the
+ * rows they leave are not cleared (see shift_worker). Work items: one (layer, K or V) each, on the
+ * model's pool. Nothing leaves caller memory (no copy is counted).
  */
 #include "model-impl.h"
 
@@ -38,8 +38,9 @@ static void shift_worker(void *ctx, int ith, int nth) {
         /* the moved rows as one run of n_move·n_head_kv head vectors */
         if (is_k) j->rope(dst, src, j->n_move * in->n_head_kv, hd, j->m->n_rot / 2, j->cs);
         else memmove(dst, src, (size_t)(j->n_move * kvd) * sizeof *dst);
-        /* the vacated rows: only positions < n_past hold conversation data */
-        memset(dst + j->n_move * kvd, 0, (size_t)(j->discard * kvd) * sizeof *dst);
+        /* rows [n_past - discard, n_past) keep what they held: past the new n_past nothing reads
+         * them, and the actor host zeroes every row it ever wrote when it releases the actor
+         * (zeroing them here cost a quarter of the shift, and never covered rows a rewind left) */
     }
 }
 
