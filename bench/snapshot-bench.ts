@@ -15,7 +15,7 @@
 // write), llama.cpp's does not.
 //
 // Run alone: node dist/bench/snapshot-bench.js [--sizes 24,256] [--threads 2] [--reps 3]
-//   [--llama-prefill-max 1024] (longest N for which llama.cpp's re-prefill is timed)
+//   [--llama-prefill-max 1024] (longest N for which llama.cpp's re-prefill is timed) [--no-llama]
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -386,7 +386,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const sizes = typeof opts.sizes === 'string' ? opts.sizes.split(',').map(Number) : undefined;
   const r = await benchSnapshots({
     sizes, threads: intOpt(opts, 'threads', 2, 1, 256), reps: intOpt(opts, 'reps', 3, 1, 100),
-    llamaPrefillMax: intOpt(opts, 'llama-prefill-max', 1024, 0, 1 << 20),
+    llamaPrefillMax: intOpt(opts, 'llama-prefill-max', 1024, 0, 1 << 20), noLlama: opts['no-llama'] === true,
   });
   console.log(formatSnapshotBench(r));
 }

@@ -34,8 +34,11 @@ const isaFlags = {
 
 const srcDir = join(root, 'native', 'src');
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).filter((f) => !(f in isaFlags) || isaFlags[f] !== null);
+// -ffp-contract=off: a*b + c is two roundings everywhere, as written (gcc's default in ISO C mode,
+// not clang's); fused multiply-adds are explicit intrinsics (_mm256_fmadd_ps, vfmaq_f32). The SIMD paths
+// that must give the scalar reference's exact bits (rope_f16 in the kernel tables) rely on it.
 const common = [
-  '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter',
+  '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter',
   '-I', join(root, 'native', 'include'),
   ...(debug ? ['-O1', '-g'] : ['-O2', '-DNDEBUG']),
   ...(asan ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'] : []),

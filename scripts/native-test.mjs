@@ -37,7 +37,7 @@ mkdirSync(join(out, 'tests'), { recursive: true });
 let failed = 0;
 for (const t of tests) {
   const exe = join(out, 'tests', basename(t, '.c'));
-  const flags = ['-std=c11', '-D_GNU_SOURCE', '-I', join(root, 'native', 'include'), '-I', join(root, 'native', 'src'),
+  const flags = ['-std=c11', '-D_GNU_SOURCE', '-ffp-contract=off', '-I', join(root, 'native', 'include'), '-I', join(root, 'native', 'src'),
     ...(asan ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'] : ['-O2']),
     ...(neon ? ['-static'] : [])];
   const c = spawnSync(cc, [...flags, join(testDir, t), ...objs, '-o', exe, '-lm', '-lpthread'], { stdio: 'inherit' });

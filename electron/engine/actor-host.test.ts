@@ -18,6 +18,14 @@ beforeAll(() => {
 });
 
 const argmax = (a: Float32Array) => a.reduce((b, v, i) => (v > a[b] ? i : b), 0);
+/** Index of the first non-zero byte, or -1 (word at a time: views of tens of MiB). */
+const firstNonZero = (u8: Uint8Array) => {
+  const head = (4 - (u8.byteOffset % 4)) % 4, words = new Uint32Array(u8.buffer, u8.byteOffset + head, (u8.length - head) >> 2);
+  for (let i = 0; i < head; i++) if (u8[i]) return i;
+  for (let i = 0; i < words.length; i++) if (words[i]) return head + 4 * i + u8.subarray(head + 4 * i).findIndex((x) => x !== 0);
+  for (let i = head + 4 * words.length; i < u8.length; i++) if (u8[i]) return i;
+  return -1;
+};
 const run = (opts: ActorOptions, n: number, prompt = PROMPT) => {
   const a = Actor.create(model, opts);
   a.prefill(prompt);
@@ -57,7 +65,7 @@ describe('actor layout', () => {
     const a = Actor.create(model, { nCtx: 64 });
     const h = a.header();
     expect(h.magic).toBe(a.constants.MAGIC);
-    expect([h.version, h.nCtx, h.nVocab, h.nLayer, h.nHeadKv, h.headDim]).toEqual([1, 64, 1024, 3, 1, 64]);
+    expect([h.version, h.nCtx, h.nVocab, h.nLayer, h.nHeadKv, h.headDim]).toEqual([2, 64, 1024, 3, 1, 64]);
     const regions = [[h.tokensOff, h.tokensSize], [h.paramsOff, h.paramsSize], [h.rngOff, h.rngSize], [h.stopOff, h.stopSize],
       [h.scratchOff, h.scratchSize]];
     let at = h.headerSize;
@@ -296,6 +304,66 @@ describe('actor lifecycle', () => {
     ref.prefill(PROMPT);
     expect(big.logits()).toEqual(ref.logits());
     expect(big.generate(6).tokens).toEqual(ref.generate(6).tokens);
+  });
+
+  // A reused actor must hold nothing of the conversation before it: not the rows in use at release,
+  // nor rows a rewind (truncate) or a context shift left at or past the position, nor rows written
+  // through kv() views by a restore that failed before truncate. Release zeroes rows up to the
+  // high-water mark (every position written since the layout), not the whole context, so pages the
+  // conversation never touched stay uncommitted. KV for 65536 positions = 3 × 2 × 65536 × 128 B = 48 MiB.
+  test('release zeroes every K/V row the conversation wrote, also past the position, and only those', () => {
+    const nCtx = 65536, rss = () => process.memoryUsage().rss;
+    const a = Actor.create(model, { nCtx });
+    a.prefill(Array.from({ length: 300 }, (_, i) => (i * 7 + 1) % 1000));
+    a.generate(20);
+    a.truncate(100); // rewind: rows [100, 320) stay behind
+    a.prefill([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(a.shift(10, 50)).toBe(60); // rows [60, 110) vacated
+    const mem = a.memory, h = a.header(), rowBytes = h.kvLayerSize / h.nCtx, kvBytes = 2 * h.nLayer * h.kvLayerSize;
+    expect(h.highWater).toBe(320);
+    const stale = new Uint8Array(mem.buffer, h.kOff + 60 * rowBytes, 260 * rowBytes);
+    expect(firstNonZero(stale)).toBeGreaterThanOrEqual(0); // the old rows are there before release
+    const r0 = rss();
+    a.release();
+    const grown = rss() - r0;
+    const b = Actor.create(model, { nCtx });
+    expect(b.memory).toBe(mem);
+    const hb = b.header();
+    expect(hb.highWater).toBe(0);
+    // every byte of the engine's regions (logits, K and V of every position), the token ids and the scratch
+    expect(firstNonZero(new Uint8Array(mem.buffer, hb.logitsOff, hb.end - hb.logitsOff))).toBe(-1);
+    expect(firstNonZero(new Uint8Array(mem.buffer, hb.tokensOff, hb.tokensSize))).toBe(-1);
+    expect(firstNonZero(new Uint8Array(mem.buffer, hb.scratchOff, hb.scratchSize))).toBe(-1);
+    // zeroing 320 rows (240 KiB) commits nothing new; zeroing the whole context would commit ~48 MiB
+    console.log(`release after 320 of ${nCtx} positions: RSS +${(grown / 2 ** 20).toFixed(1)} MiB (KV ${kvBytes / 2 ** 20} MiB)`);
+    expect(grown).toBeLessThan(0.25 * kvBytes);
+    // rows written through kv() views count too (a restore that fails before truncate)
+    for (let l = 0; l < hb.nLayer; l++) { b.kv('k', l, 40).fill(0x3c00); b.kv('v', l, 40).fill(0x3c00); }
+    expect(b.header().highWater).toBe(40);
+    b.release();
+    expect(firstNonZero(new Uint8Array(mem.buffer, hb.logitsOff, hb.end - hb.logitsOff))).toBe(-1);
+    Actor.create(model, { nCtx }).release(); // (taken and given back: the spare of the next test)
+  });
+
+  test('fork copies the positions held, not what a rewind left behind', () => {
+    const a = Actor.create(model, { nCtx: 256 });
+    a.prefill(Array.from({ length: 100 }, (_, i) => (i * 5 + 2) % 1000));
+    a.generate(4);
+    a.truncate(40);
+    const f = a.fork(), h = f.header();
+    expect(f.position).toBe(40);
+    expect(h.highWater).toBe(40);
+    expect(Array.from(f.tokens())).toEqual(Array.from(a.tokens()));
+    expect(firstNonZero(new Uint8Array(f.memory.buffer, h.tokensOff + 40 * 4, h.tokensSize - 40 * 4))).toBe(-1);
+    for (let l = 0; l < h.nLayer; l++) {
+      expect(f.kv('k', l)).toEqual(a.kv('k', l));
+      expect(firstNonZero(new Uint8Array(f.memory.buffer, h.kOff + l * h.kvLayerSize + 40 * (h.kvLayerSize / h.nCtx),
+        h.kvLayerSize - 40 * (h.kvLayerSize / h.nCtx)))).toBe(-1);
+    }
+    // both go on identically
+    a.prefill([5, 6]);
+    f.prefill([5, 6]);
+    expect(f.logits()).toEqual(a.logits());
   });
 
   test('truncate (snapshot restore path): tokens and K/V rows written into a new actor resume it', () => {

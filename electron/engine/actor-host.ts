@@ -35,7 +35,7 @@ export interface ActorOptions extends SamplerParams {
 export interface ActorHeader {
   magic: number; version: number; headerSize: number;
   nCtx: number; nVocab: number; nLayer: number; nHeadKv: number; headDim: number; kvType: number;
-  nPast: number; state: number; nStop: number; lastToken: number;
+  nPast: number; state: number; nStop: number; lastToken: number; highWater: number;
   tokensOff: number; tokensSize: number; paramsOff: number; paramsSize: number; rngOff: number; rngSize: number;
   stopOff: number; stopSize: number; scratchOff: number; scratchSize: number; actorEnd: number;
   logitsOff: number; logitsSize: number; kOff: number; vOff: number; kvLayerSize: number; end: number;
@@ -66,6 +66,7 @@ interface ActorExports {
   prefill(n: number): number;
   step(): number;
   truncate(n: number): number;
+  wrote(n: number): number;
   shift(keep: number, discard: number): number;
   reset(): void;
   nPast(): number;
@@ -174,15 +175,18 @@ export class Actor {
 
   /**
    * Ends this actor (the conversation is closed or hibernated) and makes it the spare the next
-   * create takes: what the conversation wrote (its own regions, the logits, the K/V rows it held)
-   * is zeroed in place, so the pages stay resident and the next conversation — typically the one
-   * woken in its place — writes its rows without page faults. A spare nobody takes within
-   * SPARE_TRIM_MS gives its pages back to the OS. The caller must not use this object afterwards.
+   * create takes: what the conversation wrote (its own regions, the logits, and every K/V row it
+   * ever wrote: up to the header's high-water mark, so also rows a rewind or a context shift left
+   * past the position) is zeroed in place, so the pages stay resident and the next conversation —
+   * typically the one woken in its place — writes its rows without page faults; rows past the mark
+   * were never written and are not touched (zeroing the whole context would commit every page of
+   * it). A spare nobody takes within SPARE_TRIM_MS gives its pages back to the OS. The caller must
+   * not use this object afterwards.
    */
   release(): void {
     const h = this.header(), mem = this.bytes();
     // (below tokensOff: the header, rewritten by initLayout, and the module's own static data)
-    for (const [off, len] of this.heldRanges(h, h.tokensOff)) mem.fill(0, off, off + len);
+    for (const [off, len] of this.heldRanges(h, h.tokensOff, Math.max(h.highWater, h.nPast))) mem.fill(0, off, off + len);
     Atomics.store(this.cancelFlag, 0, 0);
     this.lastError = '';
     if (!this.model.isOpen) return;
@@ -275,21 +279,27 @@ export class Actor {
   }
 
   /** A new actor continuing from this one's state (an explicit user action: copies the header,
-   *  the actor's regions, logits and the K/V rows in use; nothing else is touched). */
+   *  the actor's regions, logits, and the token ids and K/V rows of the positions held; nothing
+   *  else, so not what a rewind or a shift left past the position). */
   fork(): Actor {
     const memory = new WebAssembly.Memory({ initial: this.memory.buffer.byteLength / PAGE });
     const dst = new Uint8Array(memory.buffer), src = this.bytes();
     const h = this.header();
-    for (const [off, len] of this.heldRanges(h, 0)) dst.set(src.subarray(off, off + len), off);
+    const live = Math.min(h.nCtx, h.nPast + (h.state === this.h.STATE_PENDING ? 1 : 0)); // (+ a pending token)
+    for (const [off, len] of this.heldRanges(h, 0, h.nPast, live)) dst.set(src.subarray(off, off + len), off);
+    // the copy holds rows [0, nPast) only: its mark starts there (release then zeroes no more than it wrote)
+    new DataView(memory.buffer).setUint32(this.h.H_HIGH_WATER, h.nPast, true);
     return new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
   }
 
-  /** [offset, length] of what the conversation holds: the actor's own regions from `from` to
-   *  their end, the logits, and the K/V rows in use (what fork copies and release zeroes). */
-  private heldRanges(h: ActorHeader, from: number): [number, number][] {
-    const out: [number, number][] = [[from, h.actorEnd - from], [h.logitsOff, h.logitsSize]];
-    const used = h.nPast * (h.kvLayerSize / h.nCtx);
-    for (let l = 0; l < h.nLayer; l++) out.push([h.kOff + l * h.kvLayerSize, used], [h.vOff + l * h.kvLayerSize, used]);
+  /** [offset, length] of what the conversation holds (what fork copies and release zeroes): the
+   *  actor's own regions from `from` to their end (token ids only for positions [0, tokens)), the
+   *  logits, and K/V rows [0, rows) of every layer. */
+  private heldRanges(h: ActorHeader, from: number, rows: number, tokens = h.nCtx): [number, number][] {
+    const tokensEnd = h.tokensOff + 4 * tokens;
+    const out: [number, number][] = [[from, tokensEnd - from], [h.paramsOff, h.actorEnd - h.paramsOff], [h.logitsOff, h.logitsSize]];
+    const bytes = rows * (h.kvLayerSize / h.nCtx);
+    for (let l = 0; l < h.nLayer; l++) out.push([h.kOff + l * h.kvLayerSize, bytes], [h.vOff + l * h.kvLayerSize, bytes]);
     return out;
   }
 
@@ -310,10 +320,12 @@ export class Actor {
   /** Logits row 0: the prediction for the next position (sampling overwrites it in place). */
   logits(): Float32Array { return new Float32Array(this.bytes().buffer, this.field('H_LOGITS_OFF'), this.model.info.nVocab); }
 
-  /** f16 bits of K (or V) rows [0, n) of a layer: [n][nHeadKv * headDim]. */
+  /** f16 bits of K (or V) rows [0, n) of a layer: [n][nHeadKv * headDim]. The view may be written
+   *  (a snapshot restore): rows [0, n) count as written from then on, so release zeroes them. */
   kv(kind: 'k' | 'v', layer: number, n = this.position): Uint16Array {
     const f = (name: string) => this.field(name);
     if (layer < 0 || layer >= f('H_N_LAYER') || n < 0 || n > f('H_N_CTX')) throw new ActorError('ACTOR_E_ARG', `kv(${kind}, ${layer}, ${n}) out of range`);
+    if (n > this.position) this.call(this.x.wrote(n));
     const off = f(kind === 'k' ? 'H_K_OFF' : 'H_V_OFF') + layer * f('H_KV_LAYER_SIZE');
     return new Uint16Array(this.bytes().buffer, off, n * f('H_N_HEAD_KV') * f('H_HEAD_DIM'));
   }
@@ -324,11 +336,11 @@ export class Actor {
     return {
       magic: g('H_MAGIC'), version: g('H_VERSION'), headerSize: g('H_HEADER_SIZE'), nCtx: g('H_N_CTX'), nVocab: g('H_N_VOCAB'),
       nLayer: g('H_N_LAYER'), nHeadKv: g('H_N_HEAD_KV'), headDim: g('H_HEAD_DIM'), kvType: g('H_KV_TYPE'), nPast: g('H_N_PAST'),
-      state: g('H_STATE'), nStop: g('H_N_STOP'), lastToken: g('H_LAST_TOKEN') | 0, tokensOff: g('H_TOKENS_OFF'), tokensSize: g('H_TOKENS_SIZE'),
-      paramsOff: g('H_PARAMS_OFF'), paramsSize: g('H_PARAMS_SIZE'), rngOff: g('H_RNG_OFF'), rngSize: g('H_RNG_SIZE'),
-      stopOff: g('H_STOP_OFF'), stopSize: g('H_STOP_SIZE'), scratchOff: g('H_SCRATCH_OFF'), scratchSize: g('H_SCRATCH_SIZE'),
-      actorEnd: g('H_ACTOR_END'), logitsOff: g('H_LOGITS_OFF'), logitsSize: g('H_LOGITS_SIZE'), kOff: g('H_K_OFF'),
-      vOff: g('H_V_OFF'), kvLayerSize: g('H_KV_LAYER_SIZE'), end: g('H_END'),
+      state: g('H_STATE'), nStop: g('H_N_STOP'), lastToken: g('H_LAST_TOKEN') | 0, highWater: g('H_HIGH_WATER'),
+      tokensOff: g('H_TOKENS_OFF'), tokensSize: g('H_TOKENS_SIZE'), paramsOff: g('H_PARAMS_OFF'), paramsSize: g('H_PARAMS_SIZE'),
+      rngOff: g('H_RNG_OFF'), rngSize: g('H_RNG_SIZE'), stopOff: g('H_STOP_OFF'), stopSize: g('H_STOP_SIZE'),
+      scratchOff: g('H_SCRATCH_OFF'), scratchSize: g('H_SCRATCH_SIZE'), actorEnd: g('H_ACTOR_END'), logitsOff: g('H_LOGITS_OFF'),
+      logitsSize: g('H_LOGITS_SIZE'), kOff: g('H_K_OFF'), vOff: g('H_V_OFF'), kvLayerSize: g('H_KV_LAYER_SIZE'), end: g('H_END'),
     };
   }
 

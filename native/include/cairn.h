@@ -237,9 +237,11 @@ CAIRN_API cairn_status cairn_forward(cairn_model *m, void *base, const cairn_sta
  * Rows [keep + discard, n_past) move down to keep; the K cache holds rows after RoPE, so each moved
  * K row is rotated back by `discard` positions (computed in f32, stored as f16: the row RoPE would
  * write at its new position, to one f16 rounding); V rows move as they are. Rows
- * [n_past - discard, n_past) are zeroed. Logits are not touched (the caller's last prediction stays
- * usable), nor are token ids (the caller's). Returns CAIRN_E_ARG unless discard >= 1 and
- * keep + discard <= n_past <= layout->n_ctx, CAIRN_E_LAYOUT for a bad layout; nothing is moved then. */
+ * [n_past - discard, n_past) keep what they held (nothing reads rows past n_past; a caller that must
+ * clear them zeroes them itself, as the actor host does at release). Logits are not touched (the
+ * caller's last prediction stays usable), nor are token ids (the caller's). Returns CAIRN_E_ARG
+ * unless discard >= 1 and keep + discard <= n_past <= layout->n_ctx, CAIRN_E_LAYOUT for a bad
+ * layout; nothing is moved then. */
 CAIRN_API cairn_status cairn_kv_shift(cairn_model *m, void *base, const cairn_state_layout *layout,
                                       uint32_t n_past, uint32_t keep, uint32_t discard);
 

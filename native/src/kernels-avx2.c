@@ -1190,6 +1190,26 @@ static void x86_quant_f16(const float *x, void *vy, int64_t n) {
 
 static void x86_quant_f32(const float *x, void *y, int64_t n) { memcpy(y, x, (size_t)n * sizeof(float)); }
 
+/* ---- RoPE re-rotation of f16 vectors (the context shift) ----
+ * Four pairs per step: e = [a0 b0 a1 b1 a2 b2 a3 b3] (vcvtph2ps), cs = [c0 s0 c1 s1 ...];
+ * [a0 a0 a1 a1 ..]·[c0 s0 ..] = [a·c, a·s], [b0 b0 b1 b1 ..]·[s0 c0 ..] = [b·s, b·c], and addsub
+ * gives [a·c − b·s, a·s + b·c]: the reference's products, operands and order, lane by lane
+ * (compiled with -ffp-contract=off like every engine file, so nothing fuses), rounded to f16 by
+ * vcvtps2ph to nearest even. The pairs past a multiple of 4 take the reference's scalar form
+ * (cairn_rope_f16_from). */
+static void x86_rope_f16(uint16_t *y, const uint16_t *x, int64_t n, int64_t hd, int64_t n_pairs, const float *cs) {
+    for (int64_t v = 0; v < n; v++, x += hd, y += hd) {
+        int64_t i = 0;
+        for (; i + 4 <= n_pairs; i += 4) {
+            const __m256 e = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + 2 * i)));
+            const __m256 c_s = _mm256_loadu_ps(cs + 2 * i), s_c = _mm256_permute_ps(c_s, 0xB1);
+            const __m256 r = _mm256_addsub_ps(_mm256_mul_ps(_mm256_moveldup_ps(e), c_s), _mm256_mul_ps(_mm256_movehdup_ps(e), s_c));
+            _mm_storeu_si128((__m128i *)(y + 2 * i), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
+        }
+        cairn_rope_f16_from(y, x, i, hd, n_pairs, cs);
+    }
+}
+
 static const cairn_kernels g_table = {
     .name = X86_NAME,
     .backend = X86_BACKEND,
@@ -1205,6 +1225,7 @@ static const cairn_kernels g_table = {
     },
     .dot_f16_f32 = x86_dot_f16_f32,
     .axpy_f16_f32 = x86_axpy_f16_f32,
+    .rope_f16 = x86_rope_f16,
 #ifdef CAIRN_X86_VNNI
     .attn16 = x86_attn16,
     .silu_mul = x86_silu_mul,

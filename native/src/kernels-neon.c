@@ -228,6 +228,35 @@ static void neon_axpy_f16_f32(float *y, float alpha, const uint16_t *x, int64_t 
     for (; i < n; i++) y[i] += alpha * f16(x[i]);
 }
 
+/* RoPE re-rotation of f16 vectors (the context shift): eight pairs per step, deinterleaved by
+ * vld2q into a = [a0..a7], b = [b0..b7] (widened with vcvt_f32_f16), then a·c − b·s and a·s + b·c
+ * with the reference's products, operands and order (compiled with -ffp-contract=off like every
+ * engine file, so nothing fuses), narrowed by vcvt_f16_f32 (round to nearest even) and stored
+ * interleaved by vst2q. The pairs past a multiple of 8 take the reference's scalar form
+ * (cairn_rope_f16_from). */
+INLINE void rope4(float32x4_t a, float32x4_t b, const float32x4x2_t t, float16x4_t *ya, float16x4_t *yb) {
+    *ya = vcvt_f16_f32(vsubq_f32(vmulq_f32(a, t.val[0]), vmulq_f32(b, t.val[1])));
+    *yb = vcvt_f16_f32(vaddq_f32(vmulq_f32(a, t.val[1]), vmulq_f32(b, t.val[0])));
+}
+
+static void neon_rope_f16(uint16_t *y, const uint16_t *x, int64_t n, int64_t hd, int64_t n_pairs, const float *cs) {
+    for (int64_t v = 0; v < n; v++, x += hd, y += hd) {
+        int64_t i = 0;
+        for (; i + 8 <= n_pairs; i += 8) {
+            const float16x8x2_t e = vld2q_f16((const __fp16 *)x + 2 * i);           /* a0..a7, b0..b7 */
+            const float32x4x2_t t0 = vld2q_f32(cs + 2 * i), t1 = vld2q_f32(cs + 2 * i + 8); /* c, s */
+            float16x4_t a0, b0, a1, b1;
+            rope4(vcvt_f32_f16(vget_low_f16(e.val[0])), vcvt_f32_f16(vget_low_f16(e.val[1])), t0, &a0, &b0);
+            rope4(vcvt_high_f32_f16(e.val[0]), vcvt_high_f32_f16(e.val[1]), t1, &a1, &b1);
+            float16x8x2_t r;
+            r.val[0] = vcombine_f16(a0, a1);
+            r.val[1] = vcombine_f16(b0, b1);
+            vst2q_f16((__fp16 *)y + 2 * i, r);
+        }
+        cairn_rope_f16_from(y, x, i, hd, n_pairs, cs);
+    }
+}
+
 static const cairn_kernels g_neon = {
     .name = "neon",
     .backend = CAIRN_BACKEND_NEON,
@@ -237,6 +266,7 @@ static const cairn_kernels g_neon = {
     },
     .dot_f16_f32 = neon_dot_f16_f32,
     .axpy_f16_f32 = neon_axpy_f16_f32,
+    .rope_f16 = neon_rope_f16,
 };
 
 /* NEON is always there on arm64; dotprod and fp16 arithmetic are armv8.2 options (every Apple

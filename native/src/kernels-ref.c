@@ -208,6 +208,10 @@ static void ref_axpy_f16_f32(float *y, float alpha, const uint16_t *x, int64_t n
     for (int64_t i = 0; i < n; i++) y[i] += alpha * cairn_fp16_to_fp32(x[i]);
 }
 
+static void ref_rope_f16(uint16_t *y, const uint16_t *x, int64_t n, int64_t hd, int64_t n_pairs, const float *cs) {
+    for (int64_t v = 0; v < n; v++, x += hd, y += hd) cairn_rope_f16_from(y, x, 0, hd, n_pairs, cs);
+}
+
 static void quant_f32(const float *x, void *y, int64_t n)  { cairn_quantize_act_ref(CAIRN_TYPE_F32,  x, y, n); }
 static void quant_f16(const float *x, void *y, int64_t n)  { cairn_quantize_act_ref(CAIRN_TYPE_F16,  x, y, n); }
 static void quant_q8_0(const float *x, void *y, int64_t n) { cairn_quantize_act_ref(CAIRN_TYPE_Q8_0, x, y, n); }
@@ -229,6 +233,7 @@ static const cairn_kernels g_reference = {
     },
     .dot_f16_f32 = ref_dot_f16_f32,
     .axpy_f16_f32 = ref_axpy_f16_f32,
+    .rope_f16 = ref_rope_f16,
 };
 
 const cairn_kernels *cairn_kernels_reference(void) { return &g_reference; }

@@ -3,10 +3,12 @@
  * Drops positions [keep, keep + d) of every layer and moves rows [keep + d, n_past) down to keep.
  * The K cache holds rows after RoPE ("norm": pair i of a head rotated by pos·θ_i, see forward.c),
  * and rotations compose, R((p - d)·θ) = R(-d·θ) R(p·θ), so each moved K row is rotated by -d·θ_i
- * per pair: in f32 from its f16 values, back to f16. The angle is the same for every row, so its
- * cos/sin are computed once. V rows move as they are (one memmove per layer). Rows move in
- * increasing order, so a row is read before anything is written over it. Work items: one
- * (layer, K or V) each, on the model's pool. Nothing leaves caller memory (no copy is counted).
+ * per pair: in f32 from its f16 values, back to f16, by the kernel table's rope_f16 (F16C + AVX2 or
+ * NEON where the CPU has them; the same bits as the scalar reference, tested). The angle is the
+ * same for every row, so its cos/sin are computed once. V rows move as they are (one memmove per
+ * layer). Rows move in increasing order, so a row is read before anything is written over it; the
+ * rows they leave are not cleared (see shift_worker). Work items: one (layer, K or V) each, on the
+ * model's pool. Nothing leaves caller memory (no copy is counted).
  */
 #include "model-impl.h"
 
@@ -17,25 +19,10 @@ typedef struct {
     uint8_t *base;
     const cairn_state_layout *L;
     int64_t keep, discard, n_move;           /* rows [keep + discard, +n_move) move to keep */
-    float   c[CAIRN_MAX_ROPE_PAIRS];         /* cos / sin of the -discard rotation, per pair */
-    float   s[CAIRN_MAX_ROPE_PAIRS];
+    float   cs[2 * CAIRN_MAX_ROPE_PAIRS];    /* cos, sin of the -discard rotation, per pair */
+    void  (*rope)(uint16_t *y, const uint16_t *x, int64_t n, int64_t hd, int64_t n_pairs, const float *cs);
     atomic_int next;
 } shift_job;
-
-/* dst = src rotated by the job's angle on the first n_rot dims of each head, the rest as is. */
-static void rotate_row(const shift_job *j, uint16_t *dst, const uint16_t *src, int64_t n_heads, int64_t hd) {
-    const uint32_t pairs = j->m->n_rot / 2;
-    for (int64_t h = 0; h < n_heads; h++) {
-        const uint16_t *x = src + h * hd;
-        uint16_t *y = dst + h * hd;
-        for (uint32_t i = 0; i < pairs; i++) {
-            const float a = cairn_fp16_to_fp32(x[2 * i]), b = cairn_fp16_to_fp32(x[2 * i + 1]);
-            y[2 * i]     = cairn_fp32_to_fp16(a * j->c[i] - b * j->s[i]);
-            y[2 * i + 1] = cairn_fp32_to_fp16(a * j->s[i] + b * j->c[i]);
-        }
-        memcpy(y + 2 * pairs, x + 2 * pairs, (size_t)(hd - 2 * pairs) * sizeof *y);
-    }
-}
 
 static void shift_worker(void *ctx, int ith, int nth) {
     shift_job *j = ctx;
@@ -48,10 +35,12 @@ static void shift_worker(void *ctx, int ith, int nth) {
         uint16_t *rows = (uint16_t *)(j->base + (is_k ? j->L->k_off : j->L->v_off)) + (size_t)(item / 2) * j->L->n_ctx * kvd;
         uint16_t *dst = rows + (size_t)j->keep * kvd;
         const uint16_t *src = rows + (size_t)(j->keep + j->discard) * kvd;
-        if (is_k) for (int64_t r = 0; r < j->n_move; r++) rotate_row(j, dst + r * kvd, src + r * kvd, in->n_head_kv, hd);
+        /* the moved rows as one run of n_move·n_head_kv head vectors */
+        if (is_k) j->rope(dst, src, j->n_move * in->n_head_kv, hd, j->m->n_rot / 2, j->cs);
         else memmove(dst, src, (size_t)(j->n_move * kvd) * sizeof *dst);
-        /* the vacated rows: only positions < n_past hold conversation data */
-        memset(dst + j->n_move * kvd, 0, (size_t)(j->discard * kvd) * sizeof *dst);
+        /* rows [n_past - discard, n_past) keep what they held: past the new n_past nothing reads
+         * them, and the actor host zeroes every row it ever wrote when it releases the actor
+         * (zeroing them here cost a quarter of the shift, and never covered rows a rewind left) */
     }
 }
 
@@ -68,9 +57,10 @@ cairn_status cairn_kv_shift(cairn_model *m, void *base, const cairn_state_layout
     shift_job j = {.m = m, .base = base, .L = L, .keep = keep, .discard = discard, .n_move = (int64_t)n_past - keep - discard};
     for (uint32_t i = 0; i < m->n_rot / 2; i++) {
         const float theta = cairn_rope_angle(m, i, -(int64_t)discard);
-        j.c[i] = cosf(theta);
-        j.s[i] = sinf(theta);
+        j.cs[2 * i] = cosf(theta);
+        j.cs[2 * i + 1] = sinf(theta);
     }
+    j.rope = m->kern->rope_f16 ? m->kern->rope_f16 : cairn_kernels_reference()->rope_f16;
     atomic_init(&j.next, 0);
     pthread_mutex_lock(&m->lock); /* the pool is the model's, shared with forward */
     cairn_pool_run(m->pool, shift_worker, &j);

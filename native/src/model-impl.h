@@ -73,10 +73,7 @@ static inline float cairn_rope_angle(const cairn_model *m, uint32_t i, int64_t p
  * disjoint, f16 KV); `who` starts the error text. CAIRN_E_ARG / CAIRN_E_LAYOUT. (forward.c) */
 cairn_status cairn_check_layout(const cairn_model *m, const void *base, const cairn_state_layout *L, const char *who);
 
-/* Matrix-times-activations over the pool, see forward.c. */
-cairn_status cairn_forward_impl(cairn_model *m, uint8_t *base, const cairn_state_layout *L,
-                                const int32_t *tokens, uint32_t n, uint32_t pos, uint32_t flags,
-                                const volatile int32_t *cancel);
+/* Frees the engine's activation scratch (forward.c). */
 void cairn_scratch_free(cairn_scratch *s);
 
 #endif

@@ -106,6 +106,15 @@ typedef struct {
     int64_t       attn16_max_hd;
     /* Optional (NULL = scalar): g[i] = g[i] / (1 + e^-g[i]) * u[i] for i < n (SwiGLU). */
     void        (*silu_mul)(float *g, const float *u, int64_t n);
+    /* Optional (NULL = the reference's): RoPE re-rotation of f16 vectors (the context shift, kvshift.c).
+     * For each of n vectors of hd f16 values (x and y advance by hd), the adjacent pairs (a, b) =
+     * (x[2i], x[2i+1]), i < n_pairs, become y[2i] = f16(a·c − b·s), y[2i+1] = f16(a·s + b·c) with
+     * c = cs[2i], s = cs[2i+1]: a and b widened to f32, each product rounded to f32 (never a fused
+     * multiply-add), the difference / sum rounded to f32, then to f16 to nearest even; values
+     * [2·n_pairs, hd) are copied as they are. Every table gives the reference's bits for every
+     * result that is not a NaN (a NaN stays a NaN; its payload may differ). y may lie below x as
+     * in a move down (y <= x - hd): each vector is read before anything is written over it. */
+    void        (*rope_f16)(uint16_t *y, const uint16_t *x, int64_t n, int64_t hd, int64_t n_pairs, const float *cs);
     /* Optional batched path (all NULL / 0 where absent). A product with at least pack_min_nc
      * columns whose weight type has gemm_packed may lay its quantized activations out once with
      * act_pack (nc rows of act_type, a_stride bytes apart -> pack_size(act_type, n, nc) bytes at
@@ -117,6 +126,18 @@ typedef struct {
     cairn_gemm_fn gemm_packed[CAIRN_TYPE_COUNT];
     int64_t       pack_min_nc;
 } cairn_kernels;
+
+/* rope_f16 of one vector from pair i on, in the reference's scalar form (the reference runs it from
+ * pair 0; the SIMD tables finish each vector with it). */
+static inline void cairn_rope_f16_from(uint16_t *y, const uint16_t *x, int64_t i, int64_t hd, int64_t n_pairs, const float *cs) {
+    for (; i < n_pairs; i++) {
+        const float a = cairn_fp16_to_fp32(x[2 * i]), b = cairn_fp16_to_fp32(x[2 * i + 1]);
+        const float c = cs[2 * i], s = cs[2 * i + 1];
+        y[2 * i]     = cairn_fp32_to_fp16(a * c - b * s);
+        y[2 * i + 1] = cairn_fp32_to_fp16(a * s + b * c);
+    }
+    memcpy(y + 2 * n_pairs, x + 2 * n_pairs, (size_t)(hd - 2 * n_pairs) * sizeof *y);
+}
 
 const cairn_kernels *cairn_kernels_reference(void);
 /* Backends compiled for this target (NULL if not built or not supported by this CPU). */

@@ -2,9 +2,13 @@
  * with partial rotary dims, one with rope_freqs factors): bad arguments refused with memory
  * untouched; after a shift, kept rows unchanged, V rows moved bit for bit, K rows equal to a
  * float64 rotation of the old rows to within one f16 rounding, layer-0 K rows (which depend only on
- * token and position) equal to a fresh forward at the new positions, vacated rows zero, rows past
- * n_past untouched; 1 and 4 threads give the same bytes; nothing is copied. */
+ * token and position) equal to a fresh forward at the new positions, vacated rows and rows past
+ * n_past untouched; 1 and 4 threads give the same bytes; nothing is copied. The re-rotation kernel
+ * of every table this CPU runs (F16C + AVX2, AVX-512, AMX, NEON) gives the scalar reference's bits,
+ * both alone (random and special values, every pair count, in place moves) and inside a shift, and
+ * the reference itself rounds every product (a fused multiply-add would give other bits). */
 #include "cairn-impl.h"
+#include "quants-impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -123,12 +127,128 @@ static void test_args(cairn_model *m) {
     CHECK(cairn_kv_shift(m, s.base, &s.L, 8, 2, UINT32_MAX) == CAIRN_E_ARG);
     CHECK(cairn_kv_shift(m, s.base, &s.L, N_CTX + 1, 1, 2) == CAIRN_E_ARG);
     CHECK(memcmp(before, s.base, (size_t)s.L.size) == 0);
-    /* the whole history but the first token, and everything after keep = 0 */
+    /* the whole history but the first token, and everything after keep = 0: nothing is left to
+     * move, and the dropped rows are not cleared, so no byte changes */
     CHECK(cairn_kv_shift(m, s.base, &s.L, 8, 1, 7) == CAIRN_OK);
     CHECK(cairn_kv_shift(m, s.base, &s.L, 1, 0, 1) == CAIRN_OK);
-    CHECK(row(&s, 1, 2, 0)[0] == 0 && row(&s, 0, 2, 0)[KVD - 1] == 0);
+    CHECK(memcmp(before, s.base, (size_t)s.L.size) == 0);
     free(before);
     free(s.base);
+}
+
+/* ---- the re-rotation kernels (rope_f16) against the scalar reference ---- */
+
+typedef struct { const char *name; int32_t id; const cairn_kernels *k; } backend;
+
+/* Every table this CPU runs (the reference first). */
+static int backends(backend *out) {
+    static const struct { const char *name; int32_t id; } all[] = {
+        {"reference", CAIRN_BACKEND_REFERENCE}, {"avx2", CAIRN_BACKEND_AVX2}, {"avx512", CAIRN_BACKEND_AVX512},
+        {"amx", CAIRN_BACKEND_AMX}, {"neon", CAIRN_BACKEND_NEON},
+    };
+    int n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const cairn_kernels *k = cairn_kernels_select(all[i].id);
+        if (k) out[n++] = (backend){all[i].name, all[i].id, k};
+    }
+    return n;
+}
+
+static int f16_nan(uint16_t h) { return (h & 0x7fff) > 0x7c00; }
+
+/* f16 bits: mostly values of a K cache (|x| < 8), the rest any bit pattern (subnormals, zeros,
+ * values that overflow when rotated, infinities, NaNs). */
+static uint32_t g_rng2 = 777; /* apart from g_rng, which makes the models' weights */
+static uint32_t rnd2(void) { g_rng2 = g_rng2 * 1664525u + 1013904223u; return g_rng2; }
+static float rnd2f(void) { return (float)(rnd2() >> 8) / (float)(1 << 24) - 0.5f; }
+static uint16_t rnd_f16(void) {
+    if ((rnd2() >> 28) < 10) return cairn_fp32_to_fp16(16.0f * rnd2f());
+    return (uint16_t)(rnd2() >> 16);
+}
+
+/* The reference's formula with each product forced to f32 (volatile), i.e. never fused. */
+static void rotate_unfused(uint16_t x0, uint16_t x1, float c, float s, uint16_t *y0, uint16_t *y1) {
+    const float a = cairn_fp16_to_fp32(x0), b = cairn_fp16_to_fp32(x1);
+    volatile float ac = a * c, bs = b * s, as = a * s, bc = b * c;
+    *y0 = cairn_fp32_to_fp16(ac - bs);
+    *y1 = cairn_fp32_to_fp16(as + bc);
+}
+
+static void test_rope_kernels(void) {
+    backend bk[8];
+    const int nb = backends(bk);
+    CHECK(nb >= 1 && bk[0].k->rope_f16 != NULL);
+    enum { NV = 5, MAXHD = 2 * 72 };
+    static uint16_t x[NV * MAXHD], want[NV * MAXHD], got[NV * MAXHD + 8], moved[(NV + 2) * MAXHD];
+    static float cs[MAXHD];
+    long diff[8] = {0}, values = 0, unfused_bad = 0, fused_differs = 0, nan_in = 0;
+    for (int trial = 0; trial < 120; trial++) {
+        for (int hd = 2; hd <= MAXHD; hd += trial % 2 ? 2 : 30) {
+            const int n_pairs = trial % 7 == 0 ? hd / 2 - (trial / 7) % (hd / 2 + 1) : hd / 2; /* partial rotary too */
+            for (int i = 0; i < n_pairs; i++) {
+                const float th = 40.0f * rnd2f();
+                cs[2 * i] = cosf(th);
+                cs[2 * i + 1] = sinf(th);
+            }
+            if (trial % 5 == 0 && n_pairs > 2) { cs[0] = 1; cs[1] = 0; cs[2] = 0; cs[3] = -1; } /* exact angles */
+            for (int i = 0; i < NV * hd; i++) x[i] = rnd_f16();
+            bk[0].k->rope_f16(want, x, NV, hd, n_pairs, cs);
+            for (int v = 0; v < NV; v++) {
+                const uint16_t *xv = x + v * hd, *wv = want + v * hd;
+                for (int i = 0; i < n_pairs; i++) {
+                    uint16_t u0, u1;
+                    rotate_unfused(xv[2 * i], xv[2 * i + 1], cs[2 * i], cs[2 * i + 1], &u0, &u1);
+                    const int nan = f16_nan(u0) || f16_nan(u1);
+                    nan_in += nan;
+                    unfused_bad += nan ? f16_nan(u0) != f16_nan(wv[2 * i]) || f16_nan(u1) != f16_nan(wv[2 * i + 1])
+                                       : u0 != wv[2 * i] || u1 != wv[2 * i + 1];
+                    /* what a fused a·c − b·s would give: differs somewhere, so fusing would be caught */
+                    const float a = cairn_fp16_to_fp32(xv[2 * i]), b = cairn_fp16_to_fp32(xv[2 * i + 1]);
+                    if (!nan && cairn_fp32_to_fp16(fmaf(a, cs[2 * i], -(b * cs[2 * i + 1]))) != u0) fused_differs++;
+                }
+                for (int i = 2 * n_pairs; i < hd; i++) unfused_bad += wv[i] != xv[i];
+            }
+            values += NV * hd;
+            for (int b = 1; b < nb; b++) {
+                memset(got, 0xAB, sizeof got);
+                bk[b].k->rope_f16(got, x, NV, hd, n_pairs, cs);
+                /* in place, as a shift moves rows down: vector v + 2 of the buffer lands at v */
+                memcpy(moved + 2 * hd, x, (size_t)NV * hd * sizeof *x);
+                bk[b].k->rope_f16(moved, moved + 2 * hd, NV, hd, n_pairs, cs);
+                for (int i = 0; i < NV * hd; i++) {
+                    const int nan = f16_nan(want[i]);
+                    diff[b] += nan ? !f16_nan(got[i]) || !f16_nan(moved[i]) : got[i] != want[i] || moved[i] != want[i];
+                }
+                CHECK(got[NV * hd] == 0xABAB); /* nothing written past n vectors */
+            }
+        }
+    }
+    CHECK(unfused_bad == 0);
+    CHECK(fused_differs > 0);
+    printf("test-kvshift: rope_f16 over %ld values (%ld rotated to NaN): reference = unfused f32 formula (%ld off); "
+           "a fused form would differ in %ld;", values, nan_in, unfused_bad, fused_differs);
+    for (int b = 1; b < nb; b++) { CHECK(diff[b] == 0); printf(" %s %ld off", bk[b].name, diff[b]); }
+    printf(nb > 1 ? "\n" : " no vector table on this CPU\n");
+}
+
+/* The same shift run with every table's model gives the reference model's bytes. */
+static void test_shift_backends(const char *path, const state *before, int64_t n_past, uint32_t keep, uint32_t discard) {
+    backend bk[8];
+    const int nb = backends(bk);
+    uint8_t *want = NULL;
+    for (int b = 0; b < nb; b++) {
+        cairn_model *m = NULL;
+        cairn_model_params p = {.n_threads = 2, .backend = bk[b].id};
+        CHECK(cairn_model_load(path, &p, &m) == CAIRN_OK);
+        if (!m) continue;
+        uint8_t *s = malloc((size_t)before->L.size);
+        memcpy(s, before->base, (size_t)before->L.size);
+        CHECK(cairn_kv_shift(m, s, &before->L, (uint32_t)n_past, keep, discard) == CAIRN_OK);
+        if (!want) want = s;
+        else { CHECK(memcmp(s, want, (size_t)before->L.size) == 0); free(s); }
+        cairn_model_free(m);
+    }
+    free(want);
 }
 
 static void test_shift(const char *path, uint32_t n_rot, int freqs) {
@@ -154,6 +274,7 @@ static void test_shift(const char *path, uint32_t n_rot, int freqs) {
     state o = a;
     o.base = old;
 
+    test_shift_backends(path, &a, N, KEEP, D);
     CHECK(cairn_kv_shift(m1, a.base, &a.L, N, KEEP, D) == CAIRN_OK);
     CHECK(cairn_kv_shift(m4, b.base, &b.L, N, KEEP, D) == CAIRN_OK);
     CHECK(memcmp(a.base, b.base, (size_t)a.L.size) == 0); /* 1 or 4 threads: the same bytes */
@@ -163,7 +284,7 @@ static void test_shift(const char *path, uint32_t n_rot, int freqs) {
     for (int l = 0; l < NL; l++) {
         for (int k = 0; k < 2; k++) {
             for (int p2 = 0; p2 < KEEP; p2++) CHECK(memcmp(row(&a, k, l, p2), row(&o, k, l, p2), KVD * 2) == 0);
-            for (int p2 = N - D; p2 < N; p2++) for (int i = 0; i < KVD; i++) bad_move += row(&a, k, l, p2)[i] != 0;
+            for (int p2 = N - D; p2 < N; p2++) bad_move += memcmp(row(&a, k, l, p2), row(&o, k, l, p2), KVD * 2) != 0; /* left as they were */
             for (int p2 = N; p2 < N_CTX; p2++) for (int i = 0; i < KVD; i++) bad_move += row(&a, k, l, p2)[i] != 0x1234;
         }
         for (int p2 = KEEP; p2 < N - D; p2++) {
@@ -213,6 +334,7 @@ static void test_shift(const char *path, uint32_t n_rot, int freqs) {
 int main(void) {
     char path[64];
     snprintf(path, sizeof path, "/tmp/cairn-test-kvshift-%d.gguf", (int)getpid());
+    test_rope_kernels();
     test_shift(path, HD, 0);
     test_shift(path, HD, 1);
     test_shift(path, HD / 2, 0); /* partial rotary: dims past n_rot move unrotated */

@@ -5,7 +5,7 @@
 // memory is a complete copy of the actor (fork, snapshot).
 
 export const MAGIC: u32 = 0x41494143; // "CAIA" little-endian: Cairn actor
-export const VERSION: u32 = 1;
+export const VERSION: u32 = 2;         // 2: H_HIGH_WATER
 export const HEADER_SIZE: u32 = 128;
 export const MAX_STOP: u32 = 64;
 export const PARAMS_SIZE: u32 = 64;
@@ -42,6 +42,9 @@ export const H_V_OFF: u32 = 104;
 export const H_KV_LAYER_SIZE: u32 = 108; // bytes of one layer of K (or V)
 export const H_END: u32 = 112;          // end of all regions (the memory is at least this big)
 export const H_LAST_TOKEN: u32 = 116;   // last token sampled by step (-1 before any)
+export const H_HIGH_WATER: u32 = 120;   // K/V rows [0, this) may hold data written since the layout (every
+                                        // position ever run, restored or shifted, even if rewound since);
+                                        // rows past it are as the layout left them: release zeroes [0, this)
 
 // H_STATE values
 export const STATE_EMPTY: u32 = 0;      // no logits (fresh, reset, or a failed prefill)
@@ -71,3 +74,4 @@ export const E_ARG: i32 = 104;          // other bad argument (stop list full, .
 @inline export function hset(field: u32, v: u32): void { store<u32>(field, v); }
 @inline export function param<T>(field: u32): T { return load<T>(hget(H_PARAMS_OFF) + field); }
 @inline export function align64(x: u32): u32 { return (x + 63) & ~63; }
+@inline export function raiseHighWater(n: u32): void { if (n > hget(H_HIGH_WATER)) hset(H_HIGH_WATER, n); }

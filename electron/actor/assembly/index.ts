@@ -5,11 +5,11 @@
 // writes K/V rows and logits into it in place. Exports return >= 0 on success or a negated
 // error code (engine statuses 1..99, actor codes E_* in header.ts).
 import {
-  MAGIC, VERSION, HEADER_SIZE, MAX_STOP, PARAMS_SIZE, RNG_SIZE, hget, hset, param, align64,
+  MAGIC, VERSION, HEADER_SIZE, MAX_STOP, PARAMS_SIZE, RNG_SIZE, hget, hset, param, align64, raiseHighWater,
   H_MAGIC, H_VERSION, H_HEADER_SIZE, H_N_CTX, H_N_VOCAB, H_N_LAYER, H_N_HEAD_KV, H_HEAD_DIM, H_KV_TYPE,
   H_N_PAST, H_STATE, H_N_STOP, H_TOKENS_OFF, H_TOKENS_SIZE, H_PARAMS_OFF, H_PARAMS_SIZE, H_RNG_OFF,
   H_RNG_SIZE, H_STOP_OFF, H_STOP_SIZE, H_SCRATCH_OFF, H_SCRATCH_SIZE, H_ACTOR_END, H_LOGITS_OFF,
-  H_LOGITS_SIZE, H_K_OFF, H_V_OFF, H_KV_LAYER_SIZE, H_END, H_LAST_TOKEN,
+  H_LOGITS_SIZE, H_K_OFF, H_V_OFF, H_KV_LAYER_SIZE, H_END, H_LAST_TOKEN, H_HIGH_WATER,
   STATE_EMPTY, STATE_LOGITS, STATE_PENDING,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_REPEAT, P_PRESENCE, P_FREQUENCY, P_LAST_N, P_SEED_LO, P_SEED_HI,
   E_CONTEXT_FULL, E_TOKEN, E_NO_LOGITS, E_LAYOUT, E_ARG,
@@ -23,7 +23,7 @@ export {
   H_MAGIC, H_VERSION, H_HEADER_SIZE, H_N_CTX, H_N_VOCAB, H_N_LAYER, H_N_HEAD_KV, H_HEAD_DIM, H_KV_TYPE,
   H_N_PAST, H_STATE, H_N_STOP, H_TOKENS_OFF, H_TOKENS_SIZE, H_PARAMS_OFF, H_PARAMS_SIZE, H_RNG_OFF,
   H_RNG_SIZE, H_STOP_OFF, H_STOP_SIZE, H_SCRATCH_OFF, H_SCRATCH_SIZE, H_ACTOR_END, H_LOGITS_OFF,
-  H_LOGITS_SIZE, H_K_OFF, H_V_OFF, H_KV_LAYER_SIZE, H_END, H_LAST_TOKEN,
+  H_LOGITS_SIZE, H_K_OFF, H_V_OFF, H_KV_LAYER_SIZE, H_END, H_LAST_TOKEN, H_HIGH_WATER,
   STATE_EMPTY, STATE_LOGITS, STATE_PENDING,
   P_TEMPERATURE, P_TOP_K, P_TOP_P, P_MIN_P, P_REPEAT, P_PRESENCE, P_FREQUENCY, P_LAST_N, P_SEED_LO, P_SEED_HI,
   E_CONTEXT_FULL, E_TOKEN, E_NO_LOGITS, E_LAYOUT, E_ARG,
@@ -125,6 +125,7 @@ export function prefill(n: i32): i32 {
   const toks = hget(H_TOKENS_OFF), nv = hget(H_N_VOCAB);
   for (let i = 0; i < n; i++) if (load<u32>(toks + (<u32>(pos + i) << 2)) >= nv) return -E_TOKEN;
   hset(H_STATE, STATE_EMPTY);
+  raiseHighWater(<u32>(pos + n)); // before the call: a cancelled forward has written some rows
   const st = hostForward(n, pos, 0);
   if (st != 0) return -st;
   hset(H_N_PAST, <u32>(pos + n));
@@ -147,6 +148,7 @@ export function step(): i32 {
     hset(H_LAST_TOKEN, <u32>token);
     hset(H_STATE, STATE_PENDING);
   }
+  raiseHighWater(pos + 1);
   const st = hostForward(1, <i32>pos, 0);
   if (st != 0) return -st;
   hset(H_N_PAST, pos + 1);
@@ -160,9 +162,19 @@ export function step(): i32 {
 export function truncate(n: i32): i32 {
   if (hget(H_END) == 0) return -E_LAYOUT;
   if (n < 0 || <u32>n > hget(H_N_CTX)) return -E_ARG;
+  raiseHighWater(<u32>n); // (a restore's rows; a rewind lowers n_past, never the mark)
   hset(H_N_PAST, <u32>n);
   hset(H_STATE, STATE_EMPTY);
   return n;
+}
+
+// Host, before it writes K/V rows [0, n) itself (a snapshot restore, through its views): rows it
+// writes count as held from then on, so release zeroes them even if the restore fails. Returns the mark.
+export function wrote(n: i32): i32 {
+  if (hget(H_END) == 0) return -E_LAYOUT;
+  if (n < 0 || <u32>n > hget(H_N_CTX)) return -E_ARG;
+  raiseHighWater(<u32>n);
+  return <i32>hget(H_HIGH_WATER);
 }
 
 // Host (Conversation's context shift), when the context is full: drops positions [keep, keep + discard),
