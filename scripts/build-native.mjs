@@ -3,7 +3,7 @@
 // Per-ISA kernel files get their own -m flags; the engine picks among them at run time.
 // Usage: node scripts/build-native.mjs [--cc CC] [--out DIR] [--asan] [--debug] [--arch x64|arm64]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,6 +48,9 @@ const common = [
 function newest(paths) { return Math.max(...paths.map((p) => statSync(p).mtimeMs)); }
 
 mkdirSync(join(outDir, 'obj'), { recursive: true });
+// objects made by another compiler (or with other flags) are not reused
+const keyFile = join(outDir, 'obj', 'build-key.json'), key = JSON.stringify({ cc, common, isaFlags });
+const sameKey = existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key;
 const headers = [join(root, 'native', 'include', 'cairn.h'), ...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f))];
 const headerTime = newest(headers);
 
@@ -57,7 +60,7 @@ function compile(file) {
   // a source that #includes another .c file (kernels-avx512.c includes kernels-avx2.c) depends on it
   const included = [...readFileSync(src, 'utf8').matchAll(/#include\s+"([^"]+\.c)"/g)].map((m) => join(srcDir, m[1]));
   const deps = [src, ...included, fileURLToPath(import.meta.url)];
-  if (existsSync(obj) && statSync(obj).mtimeMs > Math.max(newest(deps), headerTime)) return Promise.resolve(obj);
+  if (sameKey && existsSync(obj) && statSync(obj).mtimeMs > Math.max(newest(deps), headerTime)) return Promise.resolve(obj);
   const argv = [...common, ...(isaFlags[file] ?? []), '-c', src, '-o', obj];
   return new Promise((resolve, reject) => {
     const p = spawn(cc, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -75,4 +78,5 @@ await Promise.all(Array.from({ length: jobs }, async () => {
 }));
 const linkArgs = [...common, '-shared', '-o', lib, ...objs.sort(), '-lm', ...(process.platform === 'linux' ? ['-lpthread'] : [])];
 execFileSync(cc, linkArgs, { stdio: 'inherit' });
+writeFileSync(keyFile, key);
 console.log(`built ${lib}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds and runs the C tests in native/tests/test-*.c against the engine sources.
 //   (default)  host build, -O2
-//   --asan     host build with AddressSanitizer + UBSan (clang or gcc)
+//   --asan     host build with AddressSanitizer + UBSan (clang where installed, else cc)
 //   --neon     cross-build for arm64 with aarch64-linux-gnu-gcc and run under qemu-aarch64
 //              (skips with a message when the cross tools are not installed)
 // Each test binary exits 0 on success; its output is shown.
@@ -18,7 +18,9 @@ const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--out
 
 function have(cmd) { return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0; }
 
-const cc = neon ? 'aarch64-linux-gnu-gcc' : (process.env.CC || 'cc');
+// the sanitizer build prefers clang, so both compilers build the engine on every run (macOS builds
+// with clang; gcc builds the host run)
+const cc = neon ? 'aarch64-linux-gnu-gcc' : (process.env.CC || (asan && have('clang') ? 'clang' : 'cc'));
 if (neon && !(have(cc) && have('qemu-aarch64'))) {
   console.log('native:test --neon skipped: needs gcc-aarch64-linux-gnu and qemu-user (apt-get install gcc-aarch64-linux-gnu qemu-user)');
   process.exit(0);

@@ -19,6 +19,7 @@
 
 #include "quants-impl.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <math.h>
 
@@ -1233,15 +1234,22 @@ static const cairn_kernels g_table = {
 #endif
 };
 
+/* F16C from CPUID leaf 1 (ECX bit 29): clang before 15 has no "f16c" for __builtin_cpu_supports.
+ * The AVX state it needs is the one "avx2" already requires of the OS. */
+static int has_f16c(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+
 const cairn_kernels *X86_GETTER(void) {
     __builtin_cpu_init();
 #ifdef CAIRN_X86_VNNI
-    const int ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")
+    const int ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c()
                 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
                 && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
                 && __builtin_cpu_supports("avx512vnni");
 #else
-    const int ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    const int ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
 #endif
     return ok ? &g_table : NULL;
 }
