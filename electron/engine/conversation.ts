@@ -95,11 +95,7 @@ export interface SendOptions {
 
 export type RestorePath = 'restored' | 'reprefilled';
 
-export interface RestoreOutcome { path: RestorePath; reason: string }
-
-export interface ResumeResult extends RestoreOutcome {
-  conversation: Conversation;
-}
+export interface ResumeResult { conversation: Conversation; path: RestorePath; reason: string }
 
 export interface ResumeOptions {
   /** Overrides of the saved settings (a given seed reseeds the RNG; others keep its state). */

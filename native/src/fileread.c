@@ -80,13 +80,15 @@ static bool hash_step(hash_job *j, uint64_t backlog) {
     return did;
 }
 
-static void *hash_behind(void *arg) {
-    hash_job *j = arg;
+/* Advances the hash until it covers everything (or stop is raised): the helper's whole life, and
+ * the reader's last stretch once every chunk is read. */
+static void hash_rest(hash_job *j) {
     for (int idle = 0; atomic_load_explicit(&j->hashed, memory_order_acquire) < j->total && !atomic_load(&j->stop);)
         if (hash_step(j, 0)) idle = 0;
         else if (++idle > 64) sched_yield();
-    return NULL;
 }
+
+static void *hash_behind(void *arg) { hash_rest(arg); return NULL; }
 
 static void touch_pages(uint8_t *p, uint64_t len) {
     const long page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
@@ -181,9 +183,7 @@ cairn_status cairn_read_file_regions(int32_t fd, uint64_t file_off, void *base, 
         pthread_join(pf_thread, NULL);
     }
     /* the rest of the hash: whoever is free (a piece within a range may be short of CHUNK) */
-    for (int idle = 0; xxh64_out && st == CAIRN_OK && atomic_load_explicit(&hj.hashed, memory_order_acquire) < total;)
-        if (hash_step(&hj, 0)) idle = 0;
-        else if (++idle > 64) sched_yield();
+    if (xxh64_out && st == CAIRN_OK) hash_rest(&hj);
     if (helped) {
         atomic_store(&hj.stop, true);
         pthread_join(hash_thread, NULL);
