@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Actor, ActorError, type ActorOptions } from './actor-host.js';
-import { Model } from './model.js';
+import { copyBaselineBytes, Model } from './model.js';
 import { EngineError, koffiAddress } from './native.js';
 import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
 
@@ -255,6 +255,34 @@ describe('actor lifecycle', () => {
     f.reset();
     expect(f.position).toBe(0);
     expect(a.position).toBe(PROMPT.length + 18);
+  });
+
+  test('the copy baseline generates the same tokens and counts every copy; fork counts its own', () => {
+    // a model of its own, so the counters start at 0 whatever ran before
+    const m = Model.load(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0')), { threads: 2 });
+    try {
+      const zero = Actor.create(m, SAMPLED), copy = Actor.create(m, { ...SAMPLED, copyState: true });
+      zero.prefill(PROMPT);
+      zero.generate(10);
+      expect([m.bytesCopied, m.bytesForked]).toEqual([0, 0]);
+      copy.prefill(PROMPT);
+      copy.generate(10);
+      expect(Array.from(copy.tokens())).toEqual(Array.from(zero.tokens()));
+      expect(copy.logits()).toEqual(zero.logits());
+      // prefill: one forward of 8 tokens at 0; each step: one forward of 1 token after the last
+      let want = copyBaselineBytes(m.info, 0, PROMPT.length);
+      for (let i = 0; i < 10; i++) want += copyBaselineBytes(m.info, PROMPT.length + i, 1);
+      expect(m.bytesCopied).toBe(want);
+      // fork: header and actor regions, tokens of the positions held (+ the pending one), logits, K/V rows held
+      const h = copy.header(), live = h.nPast + (h.state === copy.constants.STATE_PENDING ? 1 : 0);
+      const forked = h.tokensOff + 4 * live + (h.actorEnd - h.paramsOff) + h.logitsSize + 2 * h.nLayer * h.nPast * h.nHeadKv * h.headDim * 2;
+      const twin = copy.fork();
+      expect([m.bytesCopied, m.bytesForked]).toEqual([want, forked]);
+      expect(twin.step()).toBe(copy.step()); // the fork keeps the copy baseline
+      expect(m.bytesCopied).toBe(want + 2 * copyBaselineBytes(m.info, PROMPT.length + 10, 1));
+    } finally {
+      m.close();
+    }
   });
 
   test('two actors on one model are isolated (interleaved steps equal solo runs)', () => {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Model } from './model.js';
+import { FORWARD_ALL_LOGITS, FORWARD_COPY_STATE, type Model } from './model.js';
 import { discardPages, EngineError, native, type StateLayoutT } from './native.js';
 
 const PAGE = 65536;
@@ -29,6 +29,9 @@ export interface SamplerParams {
 export interface ActorOptions extends SamplerParams {
   nCtx: number;
   stopTokens?: number[];
+  /** The copy baseline, for measurement: every forward marshals the K/V rows and logits through an
+   *  engine-owned buffer (Model FORWARD_COPY_STATE) instead of running in this memory. */
+  copyState?: boolean;
 }
 
 /** The actor's memory layout as recorded in its header (byte offsets into `memory`). */
@@ -120,6 +123,7 @@ export class Actor {
   private view: Uint8Array;
   private lastError = '';
   private lastCall = 'forward'; // the engine call lastError came from
+  private forwardFlags = 0;     // FORWARD_COPY_STATE for the copy baseline
   private readonly h: Record<string, number> = {};
 
   private constructor(readonly model: Model, readonly memory: WebAssembly.Memory, readonly layout: StateLayoutT) {
@@ -147,6 +151,7 @@ export class Actor {
     }
     actor.setSampler(opts);
     actor.setStopTokens(opts.stopTokens ?? []);
+    actor.forwardFlags = opts.copyState ? FORWARD_COPY_STATE : 0;
     return actor;
   }
 
@@ -286,10 +291,14 @@ export class Actor {
     const dst = new Uint8Array(memory.buffer), src = this.bytes();
     const h = this.header();
     const live = Math.min(h.nCtx, h.nPast + (h.state === this.h.STATE_PENDING ? 1 : 0)); // (+ a pending token)
-    for (const [off, len] of this.heldRanges(h, 0, h.nPast, live)) dst.set(src.subarray(off, off + len), off);
+    let copied = 0;
+    for (const [off, len] of this.heldRanges(h, 0, h.nPast, live)) { dst.set(src.subarray(off, off + len), off); copied += len; }
+    this.model.countFork(copied);
     // the copy holds rows [0, nPast) only: its mark starts there (release then zeroes no more than it wrote)
     new DataView(memory.buffer).setUint32(this.h.H_HIGH_WATER, h.nPast, true);
-    return new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
+    const twin = new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
+    twin.forwardFlags = this.forwardFlags;
+    return twin;
   }
 
   /** [offset, length] of what the conversation holds (what fork copies and release zeroes): the
@@ -359,7 +368,8 @@ export class Actor {
   private hostForward(n: number, pos: number, all: number): number {
     const base = this.bytes();
     const toks = new Int32Array(base.buffer, this.field('H_TOKENS_OFF') + pos * 4, n);
-    const st = native().forward(this.model.nativeHandle, base, this.layout, toks, n, pos, all ? 1 : 0, this.cancelFlag) as number;
+    const flags = (all ? FORWARD_ALL_LOGITS : 0) | this.forwardFlags;
+    const st = native().forward(this.model.nativeHandle, base, this.layout, toks, n, pos, flags, this.cancelFlag) as number;
     return this.engineStatus('forward', st);
   }
 

@@ -84,7 +84,10 @@ export interface ConversationStats {
   prefillTokens: number; prefillMs: number; decodeTokens: number; decodeMs: number; reusedTokens: number;
   /** Context shifts done in place (Actor.shift) / by re-prefilling (a template that does not allow it). */
   kvShifts: number; shiftReprefills: number;
-  prefillTokPerS: number; decodeTokPerS: number; bytesCopied: number;
+  prefillTokPerS: number; decodeTokPerS: number;
+  /** Bytes the engine copied between actor memory and its own (the model's counter: 0 unless a
+   *  copy-baseline forward ran), and bytes forks copied from one actor into another. */
+  bytesCopied: number; bytesForked: number;
 }
 
 export interface SendOptions {
@@ -470,7 +473,7 @@ export class Conversation {
       position: this.actor.position, nCtx: this.actor.nCtx, turns: this.turns, ...t,
       prefillTokPerS: t.prefillMs > 0 ? (t.prefillTokens * 1000) / t.prefillMs : 0,
       decodeTokPerS: t.decodeMs > 0 ? (t.decodeTokens * 1000) / t.decodeMs : 0,
-      bytesCopied: this.model.bytesCopied,
+      bytesCopied: this.model.bytesCopied, bytesForked: this.model.bytesForked,
     };
   }
 

@@ -8,7 +8,8 @@
  *   - The engine never exits or aborts on bad input.
  *   - KV cache and logits live in memory the caller provides (a Wasm actor's linear
  *     memory): the caller passes a base pointer plus a cairn_state_layout, the engine
- *     checks every offset against layout.size and copies nothing.
+ *     checks every offset against layout.size and copies nothing (cairn_model_bytes_copied
+ *     counts the copies of the one mode that does: CAIRN_FORWARD_COPY_STATE).
  */
 #ifndef CAIRN_H
 #define CAIRN_H
@@ -223,7 +224,18 @@ typedef struct {
 CAIRN_API cairn_status cairn_layout_plan(const cairn_model *m, uint32_t n_ctx, uint32_t logits_rows,
                                          uint64_t start, cairn_state_layout *out, uint64_t *end);
 
-enum { CAIRN_FORWARD_ALL_LOGITS = 1 };
+enum {
+    CAIRN_FORWARD_ALL_LOGITS  = 1,
+    /* The copy baseline (for measurement, never the default): the conventional host, whose engine
+     * owns the KV cache and logits. The forward copies the K/V rows of positions [0, pos) from
+     * base into an engine-owned buffer laid out as `layout`, runs there, and copies the K/V rows
+     * [0, pos + n) and the logits rows it wrote back into base. Results are bit for bit those of
+     * the in-place forward. Bytes copied per call, added to cairn_model_bytes_copied:
+     *   2 · n_layer · (2·pos + n) · n_head_kv · head_dim · 2  +  rows · n_vocab · 4
+     * (rows = n with ALL_LOGITS, else 1; nothing is copied back when the call fails). The buffer
+     * (layout.size bytes, pages committed as written) is kept until the model is freed. */
+    CAIRN_FORWARD_COPY_STATE  = 2
+};
 
 /* Runs tokens[0..n) at positions pos..pos+n-1. Writes K/V rows of those positions and
  * logits (last token into row 0, or every token into rows 0..n-1 with ALL_LOGITS) into
@@ -245,7 +257,8 @@ CAIRN_API cairn_status cairn_forward(cairn_model *m, void *base, const cairn_sta
 CAIRN_API cairn_status cairn_kv_shift(cairn_model *m, void *base, const cairn_state_layout *layout,
                                       uint32_t n_past, uint32_t keep, uint32_t discard);
 
-/* Bytes the engine copied between caller memory and its own (should stay 0). */
+/* Bytes the engine copied between caller memory and its own since the load: 0 unless a forward ran
+ * with CAIRN_FORWARD_COPY_STATE (the in-place path copies nothing). */
 CAIRN_API uint64_t     cairn_model_bytes_copied(const cairn_model *m);
 /* Estimated bytes needed: mapped weights + KV for n_ctx + engine scratch. */
 CAIRN_API uint64_t     cairn_model_estimate(const cairn_model *m, uint32_t n_ctx);
