@@ -8,8 +8,8 @@
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GGML_TYPE, GgufWriter } from '../electron/engine/gguf-writer.js';
-import { f16ToF32, quantizeF16, quantizeF32, quantizeQ8_0 } from '../electron/engine/quantize.js';
-import { writeLlamaMetadata } from '../electron/engine/llama-builder.js';
+import { f16ToF32, quantizeF16, quantizeF32, quantizeQ8_0 } from '../test-support/quantize.js';
+import { writeLlamaMetadata } from '../test-support/llama-builder.js';
 import { CHAT_TEMPLATE } from './template.js';
 import type { TrainedTokenizer } from './tokenizer-train.js';
 

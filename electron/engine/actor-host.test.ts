@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Actor, ActorError, type ActorOptions } from './actor-host.js';
 import { copyBaselineBytes, Model } from './model.js';
 import { EngineError, koffiAddress } from './native.js';
-import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROMPT = [1, 17, 42, 300, 5, 99, 250, 7];

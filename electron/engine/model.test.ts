@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { koffiAddress } from './native.js';
 import { copyBaselineBytes, Model, type BackendName, type WeightsMode } from './model.js';
 import { EngineError } from './native.js';
-import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from './llama-builder.js';
+import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from '../../test-support/llama-builder.js';
 import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];

@@ -2,8 +2,8 @@
 // for every weight preset, tied/untied output, with and without rope_freqs, and that the oracle
 // returns full-vocabulary log-probability rows and greedy tokens.
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedLlamaModel, LLAMA_PRESETS, planLlamaTensors, tinyConfig, type LlamaConfig, type TinyShape } from '../../electron/engine/llama-builder.js';
-import { GgmlType, typeName } from '../../electron/engine/quantize.js';
+import { cachedLlamaModel, LLAMA_PRESETS, planLlamaTensors, tinyConfig, type LlamaConfig, type TinyShape } from '../llama-builder.js';
+import { GgmlType, typeName } from '../quantize.js';
 import { llamaDisposeAll, llamaGreedyDetailed, llamaLoad, llamaLogits, llamaTokenize } from './oracle.js';
 
 afterAll(async () => { await llamaDisposeAll(); });

@@ -6,7 +6,7 @@ import { parseArgs, intOpt, UsageError } from '../args.js';
 import { backendOpt } from './eval.js';
 import { EngineError } from '../../engine/native.js';
 import { WEIGHTS, type WeightsMode } from '../../engine/model.js';
-import { cachedLlamaModel, llama32_1bConfig, tinyConfig, LLAMA_PRESETS, TINY_SHAPES, type LlamaPreset, type TinyShape } from '../../engine/llama-builder.js';
+import { cachedLlamaModel, llama32_1bConfig, tinyConfig, LLAMA_PRESETS, TINY_SHAPES, type LlamaPreset, type TinyShape } from '../../../test-support/llama-builder.js';
 
 export const usage = 'bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3] [--against llama.cpp] [--weights auto|map|copy] [--json]';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ensureOracleInstalled } from '../../../test-support/llama/oracle.js';
 import { BUILTIN_TEMPLATES, LLAMA_CPP_NAMES, detectFromTemplate, type BuiltinTemplateName } from './templates-builtin.js';
 import { renderChat } from './chat-template.js';
-import { llama32VocabData, llamaCppTemplate, REPO_ROOT } from './fixtures.js';
+import { llama32VocabData, llamaCppTemplate, REPO_ROOT } from '../../../test-support/tokenizer/fixtures.js';
 
 type Msg = { role: string; content: string };
 let apply: (tmpl: string, msgs: Msg[], add: boolean) => string;

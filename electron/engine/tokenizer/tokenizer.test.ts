@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from './index.js';
-import { llama32VocabData, llama32Gguf, FIXTURE_DIR } from './fixtures.js';
+import { llama32VocabData, llama32Gguf, FIXTURE_DIR } from '../../../test-support/tokenizer/fixtures.js';
 import { completePrefix } from './detokenize.js';
 import { preTokenizer, pretokenize } from './pretokenize.js';
 import { BUILTIN_TEMPLATES } from './templates-builtin.js';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GGUF_VALUE, GgufWriter } from './gguf-writer.js';
+import { GGUF_VALUE, GgufWriter } from '../electron/engine/gguf-writer.js';
 import { GgmlType, Rng, TYPE_TRAITS, WEIGHT_TYPES, quantizeF32, randomTensorBytes, rowBytes, type WeightTypeName } from './quantize.js';
 
 /** Bump when the bytes produced for a given config change (invalidates the model cache). */
