@@ -44,8 +44,6 @@ export interface ActorHeader {
   logitsOff: number; logitsSize: number; kOff: number; vOff: number; kvLayerSize: number; end: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'context' | 'cancelled' | 'callback';
-
 /** A failure of the actor itself (engine failures are EngineError). */
 export class ActorError extends Error {
   constructor(readonly code: string, message: string) {
@@ -240,24 +238,6 @@ export class Actor {
 
   /** Samples the next token, appends it and runs forward for it; returns its id. */
   step(): number { return this.call(this.x.step()); }
-
-  /** Steps until a stop token (included in the result and the history), `max` tokens, a full
-   *  context, a cancel, or onToken returning false. */
-  generate(max: number, onToken?: (token: number) => boolean | void): { tokens: number[]; reason: FinishReason } {
-    const tokens: number[] = [];
-    while (tokens.length < max) {
-      let t: number;
-      try { t = this.step(); } catch (e) {
-        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') return { tokens, reason: 'context' };
-        if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') return { tokens, reason: 'cancelled' };
-        throw e;
-      }
-      tokens.push(t);
-      if (this.isStop(t)) return { tokens, reason: 'stop' };
-      if (onToken?.(t) === false) return { tokens, reason: 'callback' };
-    }
-    return { tokens, reason: 'length' };
-  }
 
   /** Raises the cancel flag: the running or next forward pass fails with CAIRN_E_CANCELLED. */
   cancel(): void { Atomics.store(this.cancelFlag, 0, 1); }

@@ -23,13 +23,14 @@
 // a fresh actor ('reprefilled').
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
+import { Actor, ActorError, type SamplerParams } from './actor-host.js';
 import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
 import { fileSha256 } from './model-identity.js';
-import { EngineError, native } from './native.js';
+import { steps, type FinishReason } from './generation.js';
+import { native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 import { trimAscii } from './tokenizer/templates-builtin.js';
@@ -350,12 +351,6 @@ export class Conversation {
   /** Stops the running answer (from a signal handler; checked between tokens). */
   interrupt(): void { this.actor.cancel(); }
 
-  private cancelled(): boolean {
-    if (Atomics.load(this.actor.cancelFlag, 0) === 0) return false;
-    Atomics.store(this.actor.cancelFlag, 0, 0);
-    return true;
-  }
-
   /** The messages the model sees (the context window: system message + messages[windowStart..]). */
   contextMessages(messages: readonly ChatMessage[] = this.messages): ChatMessage[] {
     return windowMessages(messages, this.settings.windowStart);
@@ -433,27 +428,22 @@ export class Conversation {
     const t1 = now();
     this.messages.push(user);
     const dec = this.tokenizer.streamDecoder();
-    const tokens: number[] = [];
-    let text = '', reason: FinishReason = 'length', dropped = fit.dropped;
-    while (tokens.length < max) {
-      if (o.yieldEveryToken) await new Promise<void>((r) => setImmediate(r));
-      if (this.cancelled()) { reason = 'cancelled'; break; }
-      let t: number;
-      try { t = this.actor.step(); } catch (e) {
-        if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') { reason = 'cancelled'; break; }
-        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') {
-          const n = this.shiftMidAnswer(tokens, max - tokens.length);
-          if (n) { dropped += n; continue; }
-          reason = 'context';
-          break;
-        }
-        throw e;
-      }
-      tokens.push(t);
-      if (this.actor.isStop(t)) { reason = 'stop'; break; }
-      const piece = dec.push(t);
+    let text = '', dropped = fit.dropped;
+    const loop = steps(this.actor, max, {
+      contextFull: (answer) => {
+        const n = this.shiftMidAnswer(answer, max - answer.length);
+        dropped += n;
+        return n > 0;
+      },
+    });
+    let r: IteratorResult<number, { tokens: number[]; reason: FinishReason }>;
+    for (;;) {
+      if (o.yieldEveryToken) await new Promise<void>((res) => setImmediate(res));
+      if ((r = loop.next()).done) break;
+      const piece = dec.push(r.value);
       if (piece) { text += piece; onText?.(piece); }
     }
+    const { tokens, reason } = r.value;
     const rest = dec.flush();
     if (rest) { text += rest; onText?.(rest); }
     const t2 = now();
