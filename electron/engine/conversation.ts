@@ -26,6 +26,7 @@ import { open } from 'node:fs/promises';
 import { Actor, ActorError, type SamplerParams } from './actor-host.js';
 import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
+import { GGUF_VALUE } from './ggml-types.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
 import { fileSha256 } from './model-identity.js';
@@ -139,7 +140,7 @@ function modelArch(model: Model): string {
   let a = archs.get(model);
   if (a === undefined) {
     const g = modelGguf(model);
-    try { a = g.typeOf('general.architecture') === 8 ? g.getString('general.architecture') : 'unknown'; } finally { g.close(); }
+    try { a = g.typeOf('general.architecture') === GGUF_VALUE.STRING ? g.getString('general.architecture') : 'unknown'; } finally { g.close(); }
     archs.set(model, a);
   }
   return a;

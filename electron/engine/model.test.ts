@@ -9,7 +9,8 @@ import { koffiAddress } from './native.js';
 import { copyBaselineBytes, Model, type BackendName, type WeightsMode } from './model.js';
 import { EngineError } from './native.js';
 import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from '../../test-support/llama-builder.js';
-import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
+import { GgufWriter } from './gguf-writer.js';
+import { GGML_TYPE } from './ggml-types.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
 // 40 tokens: two full AMX token tiles and a partial one (the batched paths start at 8 columns)

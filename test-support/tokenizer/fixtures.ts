@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GgufWriter, GGUF_VALUE } from '../../electron/engine/gguf-writer.js';
+import { GgufWriter } from '../../electron/engine/gguf-writer.js';
+import { GGUF_VALUE } from '../../electron/engine/ggml-types.js';
 import { TOKEN_TYPE, type VocabData } from '../../electron/engine/tokenizer/vocab.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
