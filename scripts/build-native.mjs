@@ -37,8 +37,9 @@ const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).filter((f) =
 // -ffp-contract=off: a*b + c is two roundings everywhere, as written (gcc's default in ISO C mode,
 // not clang's); fused multiply-adds are explicit intrinsics (_mm256_fmadd_ps, vfmaq_f32). The SIMD paths
 // that must give the scalar reference's exact bits (rope_f16 in the kernel tables) rely on it.
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version; // the one version string
 const common = [
-  '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter',
+  `-DCAIRN_VERSION="${version}"`, '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter',
   '-I', join(root, 'native', 'include'),
   ...(debug ? ['-O1', '-g'] : ['-O2', '-DNDEBUG']),
   ...(asan ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'] : []),

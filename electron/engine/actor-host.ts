@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FORWARD_ALL_LOGITS, FORWARD_COPY_STATE, type Model } from './model.js';
-import { discardPages, EngineError, native, type StateLayoutT } from './native.js';
+import { discardPages, EngineError, native, statusName, type StateLayoutT } from './native.js';
 
 const PAGE = 65536;
 const KV_F16 = 1; // ggml type id of the engine's KV cache elements
@@ -51,10 +51,6 @@ export class ActorError extends Error {
     this.name = 'ActorError';
   }
 }
-
-const ACTOR_CODES: Record<number, string> = {
-  100: 'ACTOR_E_CONTEXT_FULL', 101: 'ACTOR_E_TOKEN', 102: 'ACTOR_E_NO_LOGITS', 103: 'ACTOR_E_LAYOUT', 104: 'ACTOR_E_ARG',
-};
 
 interface ActorExports {
   init(nCtx: number, nVocab: number, nLayer: number, nHeadKv: number, headDim: number): number;
@@ -368,10 +364,11 @@ export class Actor {
   private call(r: number): number {
     if (r >= 0) return r;
     const code = -r;
-    const actorCode = ACTOR_CODES[code];
-    if (actorCode) throw new ActorError(actorCode, `${actorCode} (position ${this.position}, nCtx ${this.nCtx})`);
-    const name = native().status_name(code) as string;
+    // the actor's own codes are the module's E_* exports (header.ts); the rest are engine statuses
+    const actor = Object.keys(this.h).find((k) => k.startsWith('E_') && this.h[k] === code);
+    if (actor) throw new ActorError(`ACTOR_${actor}`, `ACTOR_${actor} (position ${this.position}, nCtx ${this.nCtx})`);
+    const name = statusName(code);
     if (name === 'CAIRN_E_CANCELLED') Atomics.store(this.cancelFlag, 0, 0);
-    throw new EngineError(name, `${this.lastCall}: ${this.lastError || name}`, code);
+    throw new EngineError(name, `${this.lastCall}: ${this.lastError || name}`);
   }
 }

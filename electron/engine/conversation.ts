@@ -31,7 +31,7 @@ import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
 import { fileSha256 } from './model-identity.js';
 import { steps, type FinishReason } from './generation.js';
-import { native } from './native.js';
+import { engineVersion, native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 import { trimAscii } from './tokenizer/templates-builtin.js';
@@ -42,7 +42,6 @@ import {
 import { decodeMeta, headerDigest } from './snapshot/header.js';
 import type { SnapshotTensorInfo } from './snapshot/types.js';
 
-export const ENGINE_VERSION = '0.1.0';
 
 export interface ConversationSettings {
   temperature: number;
@@ -476,7 +475,7 @@ export class Conversation {
     const mem = a.bytes();
     const s = this.settings;
     const meta: SnapshotMeta = {
-      engineVersion: ENGINE_VERSION,
+      engineVersion: engineVersion(),
       model: { sha256: await modelSha256(this.model), arch: modelArch(this.model), nLayer: info.nLayer, nKvHeads: info.nHeadKv,
         headDim: info.headDim, nVocab: info.nVocab, kvType: 'f16' },
       tokenizerHash: tokenizerHash(this.tokenizer),

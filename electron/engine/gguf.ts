@@ -50,7 +50,7 @@ export class GgufFile {
 
   /** Wraps a borrowed handle (e.g. cairn_model_gguf's); close() will not free it. */
   static fromHandle(handle: Handle): GgufFile {
-    if (!handle) throw new EngineError('CAIRN_E_ARG', 'GgufFile.fromHandle: null handle', 1);
+    if (!handle) throw new EngineError('CAIRN_E_ARG', 'GgufFile.fromHandle: null handle');
     return new GgufFile(handle, false);
   }
 
@@ -64,7 +64,7 @@ export class GgufFile {
   }
 
   private get g(): Handle {
-    if (!this.h) throw new EngineError('CAIRN_E_ARG', 'GgufFile is closed', 1);
+    if (!this.h) throw new EngineError('CAIRN_E_ARG', 'GgufFile is closed');
     return this.h;
   }
 
@@ -148,7 +148,7 @@ export class GgufFile {
   private typeError(key: string, want: string): EngineError {
     const t = this.typeOf(key);
     const what = t === undefined ? 'is missing' : `has type ${GGUF_VALUE_INFO[t as GgufValueType]?.name ?? t}`;
-    return new EngineError('CAIRN_E_HPARAMS', `gguf: metadata key '${key}' ${what}, expected ${want}`, 19);
+    return new EngineError('CAIRN_E_HPARAMS', `gguf: metadata key '${key}' ${what}, expected ${want}`);
   }
 
   private stringAt(i: number): string {
@@ -189,7 +189,7 @@ export class GgufFile {
       case GGUF_VALUE.U64: return new BigUint64Array(buf, 0, count);
       case GGUF_VALUE.I64: return new BigInt64Array(buf, 0, count);
       case GGUF_VALUE.BOOL: return Array.from(new Uint8Array(buf, 0, count), (b) => b !== 0);
-      default: throw new EngineError('CAIRN_E_VALUE_TYPE', `gguf: array element type ${et}`, 11);
+      default: throw new EngineError('CAIRN_E_VALUE_TYPE', `gguf: array element type ${et}`);
     }
   }
 }
