@@ -22,7 +22,6 @@
 // ('restored'); anything else, or a data hash that does not match ⇒ the transcript re-prefilled in
 // a fresh actor ('reprefilled').
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { Actor, ActorError, type SamplerParams } from './actor-host.js';
 import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
@@ -36,11 +35,9 @@ import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 import { trimAscii } from './tokenizer/templates-builtin.js';
 import {
-  decodeTokens, openSnapshot, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type JsonObject, type SnapshotMeta,
+  decodeTokens, openSnapshot, readSnapshotMeta, writeSnapshot, SnapshotError, type JsonObject, type SnapshotMeta,
   type SnapshotReader, type TranscriptMessage,
 } from './snapshot/format.js';
-import { decodeMeta, headerDigest } from './snapshot/header.js';
-import type { SnapshotTensorInfo } from './snapshot/types.js';
 
 
 export interface ConversationSettings {
@@ -89,6 +86,12 @@ export interface ConversationStats {
   /** Bytes the engine copied between actor memory and its own (the model's counter: 0 unless a
    *  copy-baseline forward ran), and bytes forks copied from one actor into another. */
   bytesCopied: number; bytesForked: number;
+}
+
+/** Sets the fields `s` gives (an undefined field keeps its value). */
+function applySettings(into: ConversationSettings, s: Partial<ConversationSettings>): void {
+  const set = <K extends keyof ConversationSettings>(k: K) => { const v = s[k]; if (v !== undefined) into[k] = v; };
+  for (const k of Object.keys(s) as (keyof ConversationSettings)[]) set(k);
 }
 
 export interface SendOptions {
@@ -162,43 +165,9 @@ export function tokenizerHash(t: Tokenizer): string {
   return h;
 }
 
-// ---- lenient header read (for a snapshot whose data is damaged: its transcript is still usable
-// when the header is intact, i.e. matches its own header_sha256)
-
-async function readMetaOnly(path: string): Promise<SnapshotMeta> {
-  const fh = await open(path, 'r');
-  try {
-    const pre = new Uint8Array(8);
-    await fh.read(pre, 0, 8, 0);
-    const n = Number(new DataView(pre.buffer).getBigUint64(0, true));
-    if (n < 2 || n > MAX_HEADER_BYTES) throw new Error('bad header length');
-    const buf = new Uint8Array(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 8);
-    if (bytesRead !== n) throw new Error('header truncated');
-    const root = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf)) as Record<string, unknown>;
-    const md = root.__metadata__ as Record<string, string>;
-    const tensors: SnapshotTensorInfo[] = [];
-    for (const [name, e] of Object.entries(root)) {
-      if (name === '__metadata__') continue;
-      const { dtype, shape, data_offsets: o } = e as { dtype: SnapshotTensorInfo['dtype']; shape: number[]; data_offsets: [number, number] };
-      tensors.push({ name, dtype, shape, begin: o[0], end: o[1] });
-    }
-    if (!md || md.header_sha256 !== headerDigest(md, tensors)) throw new Error('header does not match its header_sha256');
-    // format 1 (data_sha256 instead of data_xxh64) is otherwise the same: its transcript is read
-    if (md.format_version === '1' && typeof md.data_sha256 === 'string' && !('data_xxh64' in md)) {
-      const rest: Record<string, string> = { ...md, format_version: SNAPSHOT_FORMAT_VERSION, data_xxh64: '0'.repeat(16) };
-      delete rest.data_sha256;
-      return decodeMeta(path, rest);
-    }
-    return decodeMeta(path, md);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Settings stored in a snapshot header (for the CLI: which model to load), or undefined. */
 export async function snapshotSettings(path: string): Promise<Partial<ConversationSettings> | undefined> {
-  try { return (await readMetaOnly(path)).settings as Partial<ConversationSettings>; } catch { return undefined; }
+  try { return readSnapshotMeta(path).settings as Partial<ConversationSettings>; } catch { return undefined; }
 }
 
 function settingsFrom(j: JsonObject | undefined): Partial<ConversationSettings> {
@@ -241,7 +210,7 @@ export class Conversation {
       nCtx: Math.min(model.info.nCtxTrain || 4096, 4096), date: new Date().toISOString(), modelPath: model.path,
       contextOverflow: 'shift', windowStart: 0,
     };
-    for (const [k, v] of Object.entries(s)) if (v !== undefined) (settings as unknown as Record<string, unknown>)[k] = v;
+    applySettings(settings, s);
     return new Conversation(model, tokenizer, settings);
   }
 
@@ -257,7 +226,7 @@ export class Conversation {
 
   /** Changes sampler settings; a given seed reseeds the RNG. */
   configure(s: Partial<ConversationSettings>): void {
-    for (const [k, v] of Object.entries(s)) if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
+    applySettings(this.settings, s);
     this.actor.setSampler({ ...this.samplerParams(), ...(s.seed !== undefined ? { seed: s.seed } : {}) });
   }
 
@@ -541,7 +510,7 @@ export class Conversation {
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e;
       reason = snapReason(e);
-      try { meta = await readMetaOnly(path); } catch (e2) {
+      try { meta = readSnapshotMeta(path); } catch (e2) {
         reason += `; transcript unrecoverable (${(e2 as Error).message}): starting an empty conversation`;
       }
     }
