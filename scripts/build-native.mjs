@@ -22,7 +22,7 @@ const lib = join(outDir, `libcairn.${ext}`);
 
 // Kernel files compiled only for their architecture, with the flags they need.
 const isaFlags = {
-  'kernels-avx2.c': arch === 'x64' ? ['-mavx2', '-mfma', '-mf16c'] : null,
+  'kernels-x86.c': arch === 'x64' ? ['-mavx2', '-mfma', '-mf16c'] : null,
   'kernels-avx512.c': arch === 'x64'
     ? ['-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni']
     : null,
@@ -58,7 +58,7 @@ const headerTime = newest(headers);
 function compile(file) {
   const obj = join(outDir, 'obj', basename(file, '.c') + '.o');
   const src = join(srcDir, file);
-  // a source that #includes another .c file (kernels-avx512.c includes kernels-avx2.c) depends on it
+  // a source that #includes another .c file (kernels-avx512.c includes kernels-x86.c) depends on it
   const included = [...readFileSync(src, 'utf8').matchAll(/#include\s+"([^"]+\.c)"/g)].map((m) => join(srcDir, m[1]));
   const deps = [src, ...included, fileURLToPath(import.meta.url)];
   if (sameKey && existsSync(obj) && statSync(obj).mtimeMs > Math.max(newest(deps), headerTime)) return Promise.resolve(obj);
