@@ -39,7 +39,6 @@ import {
   type SnapshotReader, type TranscriptMessage,
 } from './snapshot/format.js';
 
-
 export interface ConversationSettings {
   temperature: number;
   topK: number;
