@@ -1,33 +1,74 @@
-// ESLint flat config: TypeScript rules plus the import-layering rule of DESIGN.md
-// (renderer → common; preload → common; main → common; engine → common, native).
+// ESLint flat config: TypeScript rules plus the import layering of DESIGN.md as an allow-list
+// (scripts/import-layers.mjs; VS Code's code-import-patterns is the model): every layer names what
+// its files may import, the first matching entry wins, anything not named is an error.
 import tseslint from 'typescript-eslint';
+import { importLayers } from './scripts/import-layers.mjs';
 
-const layer = (files, forbidden, why) => ({
-  files,
-  rules: {
-    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
-  },
-});
+const TESTS = ['vitest', 'test-support/**']; // what a layer's *.test.ts files add
+const COMMON = ['electron/common/**', 'zod'];
+const ENGINE = ['!electron/engine/host/**', 'electron/engine/**', ...COMMON, 'node:*', '@huggingface/jinja'];
+const MAIN = ['electron/main/**', ...COMMON, 'node:*'];
+const SERVER = ['electron/server/**', ...MAIN, 'hono', '@hono/node-server', 'ws'];
+// the renderer's libraries: browser code only (add one here when the renderer takes it)
+const RENDERER = ['renderer/**', ...COMMON, 'react', 'react-dom', 'react-markdown', 'react-virtuoso', 'remark-*', 'rehype-*',
+  'zustand', 'shiki', '@shikijs/*', 'uplot', 'birpc'];
+
+export const LAYERS = [
+  { target: 'electron/common/**/*.test.ts', allow: [...COMMON, 'vitest'], why: 'electron/common is shared by every process: zod and itself only' },
+  { target: 'electron/common/**', allow: COMMON, why: 'electron/common is shared by every process: zod and itself only' },
+
+  { target: 'electron/engine/native.ts', allow: [...ENGINE, 'koffi'], why: 'native.ts is the engine\'s one koffi file' },
+  { target: 'electron/engine/host/**', allow: ['electron/engine/**', ...COMMON, 'node:*'],
+    why: 'the engine host process runs the engine and talks to main through electron/common\'s messages' },
+  { target: 'electron/engine/**/*.test.ts', allow: [...ENGINE, ...TESTS, 'typescript'],
+    why: 'engine tests use the engine, common, node and test-support (koffi only through native.ts or test-support)' },
+  { target: 'electron/engine/**', allow: ENGINE,
+    why: 'the engine imports only itself, electron/common and node (koffi only in native.ts; never main, server, preload, renderer, cli, bench or test-support)' },
+
+  { target: ['electron/main/main.ts', 'electron/main/electron-adapter.ts'], allow: [...MAIN, 'electron'],
+    why: 'main imports electron/common and node; never the engine or koffi (it talks to the engine host)' },
+  { target: 'electron/main/**/*.test.ts', allow: [...MAIN, ...TESTS], why: 'main tests: main, common, node and test-support' },
+  { target: 'electron/main/**', allow: MAIN,
+    why: 'main imports electron/common and node (electron only in main.ts and electron-adapter.ts; never the engine or koffi)' },
+
+  { target: 'electron/preload/**', allow: ['electron/preload/**', ...COMMON, 'electron'], why: 'the preload imports only electron/common and electron' },
+
+  { target: 'electron/server/**/*.test.ts', allow: [...SERVER, ...TESTS], why: 'server tests: the server\'s imports and test-support' },
+  { target: 'electron/server/**', allow: SERVER, why: 'the server imports common, main, node, hono and ws; never the engine' },
+
+  { target: 'electron/cli/commands/bench.ts', allow: ['electron/cli/**', 'electron/engine/**', 'bench/**', ...COMMON, 'node:*'],
+    why: '`cairn bench` runs the benchmark (bench/)' },
+  { target: 'electron/cli/**/*.test.ts', allow: ['electron/cli/**', 'electron/engine/**', ...SERVER, ...TESTS],
+    why: 'CLI tests: the CLI\'s imports and test-support' },
+  { target: 'electron/cli/**', allow: ['electron/cli/**', 'electron/engine/**', ...SERVER],
+    why: 'the CLI imports the engine, common, server and main' },
+
+  { target: ['renderer/*.config.ts', 'renderer/*.config.mjs'], allow: ['renderer/**', 'vite', '@vitejs/*', 'node:*'],
+    why: 'renderer build configuration' },
+  { target: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx'], allow: [...RENDERER, 'vitest', '@testing-library/*', 'jsdom'],
+    why: 'renderer tests: the renderer\'s imports and a DOM' },
+  { target: 'renderer/**', allow: RENDERER,
+    why: 'the renderer imports only itself, electron/common and browser libraries (no node, electron or koffi)' },
+
+  { target: 'bench/**', allow: ['bench/**', 'electron/engine/**', 'electron/cli/args.ts', 'test-support/**', ...COMMON, 'node:*', 'vitest'],
+    why: 'the benchmark drives the engine (and its own llama.cpp harness) on test-support\'s models' },
+  { target: 'model/**', allow: ['model/**', 'electron/engine/**', 'test-support/**', 'node:*'],
+    why: 'the built-in model\'s pipeline uses the engine (tokenizer, GGUF writer) and test-support\'s quantizers and metadata' },
+  { target: 'test-support/**', allow: ['test-support/**', 'electron/engine/**', ...COMMON, 'node:*', 'koffi', 'vitest'],
+    why: 'test-support serves tests: the engine, node, koffi (the llama.cpp oracle)' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'test-support/llama/node_modules/**', 'renderer/dist/**', 'electron/actor/**'] },
   ...tseslint.configs.recommended,
   {
+    plugins: { cairn: importLayers },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // external buffers are forbidden under Electron's memory cage: pass TypedArrays to C instead
       'no-restricted-properties': ['error', { object: 'koffi', property: 'view', message: 'koffi.view creates external buffers, which Electron forbids' }],
+      'cairn/import-layers': ['error', ...LAYERS],
     },
   },
-  layer(['electron/common/**'], ['**/main/**', '**/engine/**', '**/preload/**', '**/renderer/**', '**/cli/**', '**/server/**', 'electron', 'node:*', 'koffi'],
-    'electron/common is shared by every process: it imports nothing process-specific'),
-  layer(['renderer/**'], ['**/electron/main/**', '**/electron/engine/**', '**/electron/preload/**', 'electron', 'node:*', 'koffi'],
-    'the renderer imports only electron/common (no Node, no Electron, no engine)'),
-  layer(['electron/preload/**'], ['**/main/**', '**/engine/**', '**/renderer/**', 'koffi'],
-    'the preload imports only electron/common'),
-  layer(['electron/main/**'], ['**/engine/**', '**/renderer/**', 'koffi'],
-    'main never loads native code or the engine in-process: it talks to the engine host'),
-  layer(['electron/engine/**'], ['**/main/**', '**/renderer/**', '**/preload/**', 'electron'],
-    'the engine imports only common and native'),
 );

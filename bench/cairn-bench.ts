@@ -1,5 +1,6 @@
 // cairn-bench.ts — Cairn's side of the speed benchmark: prefill P tokens in one call, then
-// decode D tokens one at a time after them (positions P..P+D-1), as bench/llama-capi.c does.
+// decode D tokens one at a time after them (positions P..P+D-1), as bench/llama-capi.c does; then
+// the same through the copy baseline (the conventional host that marshals the state every forward).
 import { Model, type BackendName, type WeightsMode } from '../electron/engine/model.js';
 import { native } from '../electron/engine/native.js';
 import { spread, seededTokens, type Spread } from './stats.js';
@@ -13,6 +14,18 @@ export interface CairnBenchResult {
   /** process RSS growth from before the load to after the run, and the issue's bound for it:
    *  file size + KV bytes + 64 MiB */
   rssGrowth: number; rssBound: number;
+  /** the same prefill and decode through the copy baseline (Model forward copyState: the
+   *  conventional host, K/V and logits marshalled into engine buffers and back on every forward),
+   *  in reps alternating with the zero-copy ones on the same state */
+  copyBaseline: CopyBaselineResult;
+}
+
+export interface CopyBaselineResult {
+  prefillTps: Spread; decodeTps: Spread;
+  /** engine copy counter per decoded token, both paths (the zero-copy one is 0) */
+  bytesPerToken: number; zeroCopyBytesPerToken: number;
+  /** RSS growth over the zero-copy run's (the engine-owned copy of the state) */
+  rssGrowth: number;
 }
 
 export interface BenchOptions {
@@ -28,22 +41,36 @@ export function benchCairn(path: string, o: BenchOptions): CairnBenchResult {
     const prompt = seededTokens(o.prefill, V, 1);
     const gen = seededTokens(o.decode, V, 2);
     model.forward(state, prompt.slice(0, 8), 0); // warm the page cache and the pool
-    const pp: number[] = [], tg: number[] = [];
+    // zero-copy and copy-baseline reps alternate (a drift of the machine hits both alike); the
+    // copy baseline's engine-owned state is allocated by its first forward, after rssZero is read
+    const runs = { zero: { pp: [] as number[], tg: [] as number[], copied: 0 }, copy: { pp: [] as number[], tg: [] as number[], copied: 0 } };
+    let rssZero = 0;
     for (let r = 0; r < o.reps; r++) {
-      let t0 = process.hrtime.bigint();
-      model.forward(state, prompt, 0);
-      pp.push(o.prefill / (Number(process.hrtime.bigint() - t0) / 1e9));
-      t0 = process.hrtime.bigint();
-      for (let i = 0; i < o.decode; i++) model.forward(state, [gen[i]], o.prefill + i);
-      tg.push(o.decode / (Number(process.hrtime.bigint() - t0) / 1e9));
+      for (const copyState of [false, true]) {
+        const run = copyState ? runs.copy : runs.zero;
+        let t0 = process.hrtime.bigint();
+        model.forward(state, prompt, 0, { copyState });
+        run.pp.push(o.prefill / (Number(process.hrtime.bigint() - t0) / 1e9));
+        const c0 = model.bytesCopied;
+        t0 = process.hrtime.bigint();
+        for (let i = 0; i < o.decode; i++) model.forward(state, [gen[i]], o.prefill + i, { copyState });
+        run.tg.push(o.decode / (Number(process.hrtime.bigint() - t0) / 1e9));
+        run.copied += model.bytesCopied - c0;
+        if (r === 0 && !copyState) rssZero = process.memoryUsage().rss;
+      }
     }
+    const summary = (x: typeof runs.zero) => ({
+      prefillTps: spread(x.pp), decodeTps: spread(x.tg), bytesPerToken: o.decode ? x.copied / (o.reps * o.decode) : 0,
+    });
+    const zero = summary(runs.zero), copy = summary(runs.copy);
     const i = model.info;
     const kvBytes = 2 * i.nLayer * (o.prefill + o.decode) * i.nHeadKv * i.headDim * 2;
     return {
       engine: 'cairn', backend: i.backend, threads: i.threads, weights: i.weights,
-      prefillTokens: o.prefill, decodeTokens: o.decode, prefillTps: spread(pp), decodeTps: spread(tg),
+      prefillTokens: o.prefill, decodeTokens: o.decode, prefillTps: zero.prefillTps, decodeTps: zero.decodeTps,
       bytesPerToken: decodeBytesPerToken(model),
-      rssGrowth: process.memoryUsage().rss - rss0, rssBound: i.fileSize + kvBytes + 64 * 2 ** 20,
+      rssGrowth: rssZero - rss0, rssBound: i.fileSize + kvBytes + 64 * 2 ** 20,
+      copyBaseline: { ...copy, zeroCopyBytesPerToken: zero.bytesPerToken, rssGrowth: process.memoryUsage().rss - rssZero },
     };
   } finally {
     model.close();

@@ -28,6 +28,7 @@ export async function compare(path: string, o: BenchOptions & { against: boolean
 }
 
 const f1 = (x: number) => x.toFixed(1);
+const MiB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
 const sp = (s: { median: number; min: number; max: number }) => `${f1(s.median)} (${f1(s.min)}–${f1(s.max)})`;
 
@@ -40,5 +41,13 @@ export function formatComparisons(label: (c: Comparison) => string, cs: Comparis
     return r;
   });
   const mem = cs.map((c) => `${label(c)}: Cairn RSS growth ${(c.cairn.rssGrowth / 2 ** 20).toFixed(0)} MiB (bound: file + KV + 64 MiB = ${(c.cairn.rssBound / 2 ** 20).toFixed(0)} MiB)`);
-  return [head, ...rows, '', ...mem].join('\n');
+  const copyHead = '| model | host | prefill tok/s (min–max) | decode tok/s (min–max) | decode ms/token | bytes copied per decoded token | RSS growth |\n|---|---|---|---|---|---|---|';
+  const copyRows = cs.flatMap((c) => {
+    const b = c.cairn.copyBaseline, ms = (s: { median: number }) => (1000 / s.median).toFixed(2);
+    return [
+      `| ${label(c)} | zero-copy (the engine runs in the actor's memory) | ${sp(c.cairn.prefillTps)} | ${sp(c.cairn.decodeTps)} | ${ms(c.cairn.decodeTps)} | ${b.zeroCopyBytesPerToken.toFixed(0)} | ${MiB(c.cairn.rssGrowth)} |`,
+      `| ${label(c)} | copy baseline (K/V + logits copied into engine buffers and back every forward) | ${sp(b.prefillTps)} | ${sp(b.decodeTps)} | ${ms(b.decodeTps)} | ${b.bytesPerToken.toFixed(0)} | +${MiB(b.rssGrowth)} |`,
+    ];
+  });
+  return [head, ...rows, '', ...mem, '', copyHead, ...copyRows].join('\n');
 }

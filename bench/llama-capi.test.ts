@@ -1,6 +1,6 @@
 // Builds bench/llama-capi.c against node-llama-cpp's prebuilt libllama and runs it on a tiny model.
 import { describe, expect, it } from 'vitest';
-import { cachedLlamaModel, tinyConfig } from '../electron/engine/llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../test-support/llama-builder.js';
 import { runLlamaCapi } from './llama-capi.js';
 
 describe('llama.cpp C-API bench', () => {

@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intOpt } from '../electron/cli/args.js';
-import { cachedLlamaModel, llama32_1bConfig, type LlamaPreset } from '../electron/engine/llama-builder.js';
+import { cachedLlamaModel, llama32_1bConfig, type LlamaPreset } from '../test-support/llama-builder.js';
 import { compare, formatComparisons, type Comparison } from './compare.js';
 import { readBandwidth } from './cairn-bench.js';
 import { benchTokenizer, formatTokenizerBench } from './tokenizer-bench.js';

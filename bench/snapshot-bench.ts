@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Actor, actorModule } from '../electron/engine/actor-host.js';
 import { Conversation, modelSha256, modelTokenizer } from '../electron/engine/conversation.js';
-import { cachedLlamaModel, llama32_1bConfig, tinyConfig } from '../electron/engine/llama-builder.js';
+import { cachedLlamaModel, llama32_1bConfig, tinyConfig } from '../test-support/llama-builder.js';
 import { Model } from '../electron/engine/model.js';
 import { fileSha256 } from '../electron/engine/model-identity.js';
 import { native } from '../electron/engine/native.js';

@@ -4,8 +4,8 @@
 import { pathToFileURL } from 'node:url';
 import { GgufFile } from '../electron/engine/gguf.js';
 import { Tokenizer } from '../electron/engine/tokenizer/index.js';
-import { HARD_STRINGS, randomStrings } from '../electron/engine/tokenizer/corpus.js';
-import { llama32Gguf } from '../electron/engine/tokenizer/fixtures.js';
+import { HARD_STRINGS, randomStrings } from '../test-support/tokenizer/corpus.js';
+import { llama32Gguf } from '../test-support/tokenizer/fixtures.js';
 import { spread, type Spread } from './stats.js';
 
 export interface TokenizerSideResult {

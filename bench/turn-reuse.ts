@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Conversation, modelTokenizer, type ConversationSettings } from '../electron/engine/conversation.js';
-import { cachedLlamaModel, tinyConfig } from '../electron/engine/llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../test-support/llama-builder.js';
 import { Model } from '../electron/engine/model.js';
-import { REPO_ROOT } from '../electron/engine/tokenizer/fixtures.js';
+import { REPO_ROOT } from '../test-support/tokenizer/fixtures.js';
 
 const QUESTIONS = ['What is a cairn?', 'Where are they built?', 'Why do hikers stack stones?', 'Tell me more.', 'And then?', 'Thanks!'];
 

@@ -7,9 +7,10 @@
 //     --out-q8 assets/models/cairn-demo-14m-q8_0.gguf
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { GGML_TYPE, GgufWriter } from '../electron/engine/gguf-writer.js';
-import { f16ToF32, quantizeF16, quantizeF32, quantizeQ8_0 } from '../electron/engine/quantize.js';
-import { writeLlamaMetadata } from '../electron/engine/llama-builder.js';
+import { GgufWriter } from '../electron/engine/gguf-writer.js';
+import { GGML_TYPE } from '../electron/engine/ggml-types.js';
+import { f16ToF32, quantizeF16, quantizeF32, quantizeQ8_0 } from '../test-support/quantize.js';
+import { writeLlamaMetadata } from '../test-support/llama-builder.js';
 import { CHAT_TEMPLATE } from './template.js';
 import type { TrainedTokenizer } from './tokenizer-train.js';
 

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tokenizer, type VocabData } from '../electron/engine/tokenizer/index.js';
-import { Rng } from '../electron/engine/quantize.js';
+import { Rng } from '../test-support/quantize.js';
 import { CHAT_TEMPLATE, renderPieces, type ChatMsg } from './template.js';
 import type { TrainedTokenizer } from './tokenizer-train.js';
 

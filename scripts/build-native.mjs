@@ -22,7 +22,7 @@ const lib = join(outDir, `libcairn.${ext}`);
 
 // Kernel files compiled only for their architecture, with the flags they need.
 const isaFlags = {
-  'kernels-avx2.c': arch === 'x64' ? ['-mavx2', '-mfma', '-mf16c'] : null,
+  'kernels-x86.c': arch === 'x64' ? ['-mavx2', '-mfma', '-mf16c'] : null,
   'kernels-avx512.c': arch === 'x64'
     ? ['-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni']
     : null,
@@ -37,8 +37,9 @@ const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).filter((f) =
 // -ffp-contract=off: a*b + c is two roundings everywhere, as written (gcc's default in ISO C mode,
 // not clang's); fused multiply-adds are explicit intrinsics (_mm256_fmadd_ps, vfmaq_f32). The SIMD paths
 // that must give the scalar reference's exact bits (rope_f16 in the kernel tables) rely on it.
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version; // the one version string
 const common = [
-  '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter',
+  `-DCAIRN_VERSION="${version}"`, '-std=c11', '-D_GNU_SOURCE', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter',
   '-I', join(root, 'native', 'include'),
   ...(debug ? ['-O1', '-g'] : ['-O2', '-DNDEBUG']),
   ...(asan ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'] : []),
@@ -57,7 +58,7 @@ const headerTime = newest(headers);
 function compile(file) {
   const obj = join(outDir, 'obj', basename(file, '.c') + '.o');
   const src = join(srcDir, file);
-  // a source that #includes another .c file (kernels-avx512.c includes kernels-avx2.c) depends on it
+  // a source that #includes another .c file (kernels-avx512.c includes kernels-x86.c) depends on it
   const included = [...readFileSync(src, 'utf8').matchAll(/#include\s+"([^"]+\.c)"/g)].map((m) => join(srcDir, m[1]));
   const deps = [src, ...included, fileURLToPath(import.meta.url)];
   if (sameKey && existsSync(obj) && statSync(obj).mtimeMs > Math.max(newest(deps), headerTime)) return Promise.resolve(obj);

@@ -43,11 +43,12 @@ if (!existsSync(exe) || statSync(exe).mtimeMs < newest([...sources, ...headers, 
 
 // Seeds: small valid files from the project's writer (transpiled on the fly, no build step).
 const ts = (await import('typescript')).default;
-const writerSrc = readFileSync(join(root, 'electron', 'engine', 'gguf-writer.ts'), 'utf8');
-const js = ts.transpileModule(writerSrc, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-const writerJs = join(out, 'gguf-writer.mjs');
-writeFileSync(writerJs, js);
-const { GgufWriter, GGML_TYPE, GGML_TYPE_INFO, GGUF_VALUE, tensorBytes } = await import(pathToFileURL(writerJs).href);
+for (const f of ['gguf-writer', 'ggml-types']) { // (the writer imports ./ggml-types.js)
+  const src = readFileSync(join(root, 'electron', 'engine', `${f}.ts`), 'utf8');
+  writeFileSync(join(out, `${f}.js`), ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+}
+const { GgufWriter } = await import(pathToFileURL(join(out, 'gguf-writer.js')).href);
+const { GGML_TYPE, GGML_TYPE_INFO, GGUF_VALUE, tensorBytes } = await import(pathToFileURL(join(out, 'ggml-types.js')).href);
 const fill = (n, s) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + s) & 0xff);
 const seeds = {
   'empty.gguf': new GgufWriter().toBuffer(),

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedLlamaModel, tinyConfig } from '../engine/llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 import { Conversation, modelTokenizer } from '../engine/conversation.js';
 import { Model } from '../engine/model.js';
 
@@ -133,7 +133,7 @@ describe('cairn chat', () => {
     const f = join(dir, 'interactive.cairn');
     const r = cairn(['chat', model, '--max-tokens', '6'], { input: `Hello\n/stats\n/save ${f}\n/load ${f}\nMore\n/stats\n/quit\n` });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/position \d+\/\d+, prefill [\d.]+ tok\/s, decode [\d.]+ tok\/s, bytes copied 0/);
+    expect(r.stdout).toMatch(/position \d+\/\d+, prefill [\d.]+ tok\/s, decode [\d.]+ tok\/s\nbytes copied between actor and engine 0\nbytes copied by forks 0\n/);
     expect(r.stdout).toMatch(/saved \d+ tokens/);
     expect(r.stderr).toMatch(/restored from .*interactive\.cairn/);
     expect(existsSync(f)).toBe(true);

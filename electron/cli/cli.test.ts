@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedLlamaModel, tinyConfig } from '../engine/llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 import { Model } from '../engine/model.js';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -4,9 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Actor, ActorError, type ActorOptions } from './actor-host.js';
-import { Model } from './model.js';
+import { generate, steps } from './generation.js';
+import { copyBaselineBytes, Model } from './model.js';
 import { EngineError, koffiAddress } from './native.js';
-import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROMPT = [1, 17, 42, 300, 5, 99, 250, 7];
@@ -29,7 +30,7 @@ const firstNonZero = (u8: Uint8Array) => {
 const run = (opts: ActorOptions, n: number, prompt = PROMPT) => {
   const a = Actor.create(model, opts);
   a.prefill(prompt);
-  return a.generate(n).tokens;
+  return generate(a, n).tokens;
 };
 const SAMPLED = { nCtx: 128, temperature: 1.5, topK: 0, seed: 1234 };
 
@@ -124,22 +125,25 @@ describe('generation', () => {
     expect(a.bytes().buffer).toBe(a.memory.buffer);
   });
 
-  test('stop tokens end generation; max, context and callback end it too', () => {
+  test('stop tokens end generation; max and context end it too, and a driver can stop between tokens', () => {
     const greedy = run({ nCtx: 128 }, 10);
     const stop = greedy.findIndex((t, i) => i >= 2 && greedy.indexOf(t) === i);
     const a = Actor.create(model, { nCtx: 128, stopTokens: [greedy[stop]] });
     a.prefill(PROMPT);
-    expect(a.generate(10)).toEqual({ tokens: greedy.slice(0, stop + 1), reason: 'stop' });
+    expect(generate(a, 10)).toEqual({ tokens: greedy.slice(0, stop + 1), reason: 'stop' });
     expect(a.position).toBe(PROMPT.length + stop + 1);
     const b = Actor.create(model, { nCtx: PROMPT.length + 3 });
     b.prefill(PROMPT);
-    expect(b.generate(10)).toEqual({ tokens: greedy.slice(0, 3), reason: 'context' });
+    expect(generate(b, 10)).toEqual({ tokens: greedy.slice(0, 3), reason: 'context' });
     expect(() => b.step()).toThrow(expect.objectContaining({ code: 'ACTOR_E_CONTEXT_FULL' }));
     expect(() => b.prefill([1])).toThrow(expect.objectContaining({ code: 'ACTOR_E_CONTEXT_FULL' }));
     const c = Actor.create(model, { nCtx: 128 });
     c.prefill(PROMPT);
-    expect(c.generate(4).reason).toBe('length');
-    expect(c.generate(10, (t) => t !== greedy[5]).tokens).toEqual(greedy.slice(4, 6));
+    expect(generate(c, 4).reason).toBe('length');
+    const got: number[] = [];
+    for (const t of steps(c, 10)) { got.push(t); if (t === greedy[5]) break; } // a driver stops between tokens
+    expect(got).toEqual(greedy.slice(4, 6));
+    expect(c.position).toBe(PROMPT.length + 6);
   });
 
   test('errors: step before prefill, token outside the vocabulary, bad stop token', () => {
@@ -160,11 +164,11 @@ describe('sampler', () => {
     expect(z).not.toEqual(x);
     const a = Actor.create(model, SAMPLED);
     a.prefill(PROMPT);
-    a.generate(5);
+    generate(a, 5);
     a.reset();
     expect(a.position).toBe(0);
     a.prefill(PROMPT);
-    expect(a.generate(24).tokens).toEqual(x);
+    expect(generate(a, 24).tokens).toEqual(x);
   });
 
   test('top_k=1, tiny top_p and min_p=1 are all greedy at any temperature', () => {
@@ -230,31 +234,59 @@ describe('actor lifecycle', () => {
     expect(a.position).toBe(0);
     expect(a.cancelFlag[0]).toBe(0);
     a.prefill(PROMPT);
-    const got = a.generate(4).tokens;
+    const got = generate(a, 4).tokens;
     a.cancel();
     const err = (() => { try { a.step(); } catch (e) { return e; } })();
     expect(err).toBeInstanceOf(EngineError);
     expect((err as EngineError).code).toBe('CAIRN_E_CANCELLED');
     expect(a.position).toBe(PROMPT.length + 4);
     a.cancel();
-    expect(a.generate(8)).toEqual({ tokens: [], reason: 'cancelled' });
-    got.push(...a.generate(8).tokens); // the interrupted token is retried, not resampled
+    expect(generate(a, 8)).toEqual({ tokens: [], reason: 'cancelled' });
+    got.push(...generate(a, 8).tokens); // the interrupted token is retried, not resampled
     expect(got).toEqual(want);
   });
 
   test('fork continues identically to the original; the two are then independent', () => {
     const a = Actor.create(model, SAMPLED);
     a.prefill(PROMPT);
-    a.generate(6);
+    generate(a, 6);
     const f = a.fork();
     expect(f.memory).not.toBe(a.memory);
     expect(Array.from(f.tokens())).toEqual(Array.from(a.tokens()));
     expect(f.kv('k', 1)).toEqual(a.kv('k', 1));
-    const fromFork = f.generate(12).tokens;
-    expect(a.generate(12).tokens).toEqual(fromFork);
+    const fromFork = generate(f, 12).tokens;
+    expect(generate(a, 12).tokens).toEqual(fromFork);
     f.reset();
     expect(f.position).toBe(0);
     expect(a.position).toBe(PROMPT.length + 18);
+  });
+
+  test('the copy baseline generates the same tokens and counts every copy; fork counts its own', () => {
+    // a model of its own, so the counters start at 0 whatever ran before
+    const m = Model.load(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0')), { threads: 2 });
+    try {
+      const zero = Actor.create(m, SAMPLED), copy = Actor.create(m, { ...SAMPLED, copyState: true });
+      zero.prefill(PROMPT);
+      generate(zero, 10);
+      expect([m.bytesCopied, m.bytesForked]).toEqual([0, 0]);
+      copy.prefill(PROMPT);
+      generate(copy, 10);
+      expect(Array.from(copy.tokens())).toEqual(Array.from(zero.tokens()));
+      expect(copy.logits()).toEqual(zero.logits());
+      // prefill: one forward of 8 tokens at 0; each step: one forward of 1 token after the last
+      let want = copyBaselineBytes(m.info, 0, PROMPT.length);
+      for (let i = 0; i < 10; i++) want += copyBaselineBytes(m.info, PROMPT.length + i, 1);
+      expect(m.bytesCopied).toBe(want);
+      // fork: header and actor regions, tokens of the positions held (+ the pending one), logits, K/V rows held
+      const h = copy.header(), live = h.nPast + (h.state === copy.constants.STATE_PENDING ? 1 : 0);
+      const forked = h.tokensOff + 4 * live + (h.actorEnd - h.paramsOff) + h.logitsSize + 2 * h.nLayer * h.nPast * h.nHeadKv * h.headDim * 2;
+      const twin = copy.fork();
+      expect([m.bytesCopied, m.bytesForked]).toEqual([want, forked]);
+      expect(twin.step()).toBe(copy.step()); // the fork keeps the copy baseline
+      expect(m.bytesCopied).toBe(want + 2 * copyBaselineBytes(m.info, PROMPT.length + 10, 1));
+    } finally {
+      m.close();
+    }
   });
 
   test('two actors on one model are isolated (interleaved steps equal solo runs)', () => {
@@ -271,7 +303,7 @@ describe('actor lifecycle', () => {
   test('release zeroes what the conversation held and hands the actor to the next create; discard gives the pages back', () => {
     const a = Actor.create(model, { nCtx: 512 });
     a.prefill(Array.from({ length: 300 }, (_, i) => (i * 7) % 1000));
-    a.generate(4);
+    generate(a, 4);
     const mem = a.memory, h = a.header();
     const used = h.nPast * (h.kvLayerSize / h.nCtx);
     expect(new Uint8Array(mem.buffer, h.kOff, used).some((x) => x !== 0)).toBe(true);
@@ -290,7 +322,7 @@ describe('actor lifecycle', () => {
     const fresh = Actor.create(model, sampled);
     for (const x of [b, fresh]) x.prefill(PROMPT);
     expect(b.logits()).toEqual(fresh.logits());
-    expect(b.generate(6).tokens).toEqual(fresh.generate(6).tokens);
+    expect(generate(b, 6).tokens).toEqual(generate(fresh, 6).tokens);
     // discard: the pages go back at once (resident memory drops by about the rows written)
     const big = Actor.create(model, { nCtx: 65536 });
     const hh = big.header();
@@ -303,7 +335,7 @@ describe('actor lifecycle', () => {
     const ref = Actor.create(model, { nCtx: 64 });
     ref.prefill(PROMPT);
     expect(big.logits()).toEqual(ref.logits());
-    expect(big.generate(6).tokens).toEqual(ref.generate(6).tokens);
+    expect(generate(big, 6).tokens).toEqual(generate(ref, 6).tokens);
   });
 
   // A reused actor must hold nothing of the conversation before it: not the rows in use at release,
@@ -315,7 +347,7 @@ describe('actor lifecycle', () => {
     const nCtx = 65536, rss = () => process.memoryUsage().rss;
     const a = Actor.create(model, { nCtx });
     a.prefill(Array.from({ length: 300 }, (_, i) => (i * 7 + 1) % 1000));
-    a.generate(20);
+    generate(a, 20);
     a.truncate(100); // rewind: rows [100, 320) stay behind
     a.prefill([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
     expect(a.shift(10, 50)).toBe(60); // rows [60, 110) vacated
@@ -348,7 +380,7 @@ describe('actor lifecycle', () => {
   test('fork copies the positions held, not what a rewind left behind', () => {
     const a = Actor.create(model, { nCtx: 256 });
     a.prefill(Array.from({ length: 100 }, (_, i) => (i * 5 + 2) % 1000));
-    a.generate(4);
+    generate(a, 4);
     a.truncate(40);
     const f = a.fork(), h = f.header();
     expect(f.position).toBe(40);
@@ -369,7 +401,7 @@ describe('actor lifecycle', () => {
   test('truncate (snapshot restore path): tokens and K/V rows written into a new actor resume it', () => {
     const a = Actor.create(model, { nCtx: 64 });
     a.prefill(PROMPT);
-    a.generate(4);
+    generate(a, 4);
     const n = a.position, b = Actor.create(model, { nCtx: 64 });
     new Int32Array(b.bytes().buffer, b.header().tokensOff, n).set(a.tokens());
     for (let l = 0; l < 3; l++) for (const kind of ['k', 'v'] as const) b.kv(kind, l, n).set(a.kv(kind, l));
@@ -379,7 +411,7 @@ describe('actor lifecycle', () => {
     a.prefill([7, 8]);
     b.prefill([7, 8]);
     expect(b.logits()).toEqual(a.logits());
-    expect(b.generate(8).tokens).toEqual(a.generate(8).tokens);
+    expect(generate(b, 8).tokens).toEqual(generate(a, 8).tokens);
   });
 });
 
@@ -401,7 +433,7 @@ describe('context shift', () => {
   test('token ids and K/V rows move down, the position drops, the logits stay for the next step', () => {
     const a = Actor.create(model, { nCtx: 64 });
     a.prefill(PROMPT);
-    a.generate(4);
+    generate(a, 4);
     const n = a.position, held = Array.from(a.tokens()), v = a.kv('v', 2).slice(), k = a.kv('k', 0).slice();
     const twin = a.fork(); // the same state, not shifted: samples from the same logits
     expect(a.shift(2, 3)).toBe(n - 3);
@@ -418,10 +450,10 @@ describe('context shift', () => {
   test('a full context: shift, then generation goes on from the same prediction', () => {
     const a = Actor.create(model, { nCtx: PROMPT.length + 3 });
     a.prefill(PROMPT);
-    expect(a.generate(10).reason).toBe('context');
+    expect(generate(a, 10).reason).toBe('context');
     const next = argmax(a.logits()); // greedy: the token the full actor could not append
     a.shift(1, 4);
-    const r = a.generate(10);
+    const r = generate(a, 10);
     expect(r.tokens[0]).toBe(next);
     expect(r).toMatchObject({ reason: 'context' });
     expect(r.tokens).toHaveLength(4);
@@ -431,7 +463,7 @@ describe('context shift', () => {
   test('a pending token (its forward cancelled) moves with the rest and is retried, not resampled', () => {
     const a = Actor.create(model, SAMPLED);
     a.prefill(PROMPT);
-    a.generate(3);
+    generate(a, 3);
     a.cancel();
     expect(() => a.step()).toThrow(expect.objectContaining({ code: 'CAIRN_E_CANCELLED' }));
     const twin = a.fork();

@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Model } from './model.js';
-import { discardPages, EngineError, native, type StateLayoutT } from './native.js';
+import { FORWARD_ALL_LOGITS, FORWARD_COPY_STATE, type Model } from './model.js';
+import { discardPages, EngineError, native, statusName, type StateLayoutT } from './native.js';
 
 const PAGE = 65536;
 const KV_F16 = 1; // ggml type id of the engine's KV cache elements
@@ -29,6 +29,9 @@ export interface SamplerParams {
 export interface ActorOptions extends SamplerParams {
   nCtx: number;
   stopTokens?: number[];
+  /** The copy baseline, for measurement: every forward marshals the K/V rows and logits through an
+   *  engine-owned buffer (Model FORWARD_COPY_STATE) instead of running in this memory. */
+  copyState?: boolean;
 }
 
 /** The actor's memory layout as recorded in its header (byte offsets into `memory`). */
@@ -41,8 +44,6 @@ export interface ActorHeader {
   logitsOff: number; logitsSize: number; kOff: number; vOff: number; kvLayerSize: number; end: number;
 }
 
-export type FinishReason = 'stop' | 'length' | 'context' | 'cancelled' | 'callback';
-
 /** A failure of the actor itself (engine failures are EngineError). */
 export class ActorError extends Error {
   constructor(readonly code: string, message: string) {
@@ -50,10 +51,6 @@ export class ActorError extends Error {
     this.name = 'ActorError';
   }
 }
-
-const ACTOR_CODES: Record<number, string> = {
-  100: 'ACTOR_E_CONTEXT_FULL', 101: 'ACTOR_E_TOKEN', 102: 'ACTOR_E_NO_LOGITS', 103: 'ACTOR_E_LAYOUT', 104: 'ACTOR_E_ARG',
-};
 
 interface ActorExports {
   init(nCtx: number, nVocab: number, nLayer: number, nHeadKv: number, headDim: number): number;
@@ -120,6 +117,7 @@ export class Actor {
   private view: Uint8Array;
   private lastError = '';
   private lastCall = 'forward'; // the engine call lastError came from
+  private forwardFlags = 0;     // FORWARD_COPY_STATE for the copy baseline
   private readonly h: Record<string, number> = {};
 
   private constructor(readonly model: Model, readonly memory: WebAssembly.Memory, readonly layout: StateLayoutT) {
@@ -147,6 +145,7 @@ export class Actor {
     }
     actor.setSampler(opts);
     actor.setStopTokens(opts.stopTokens ?? []);
+    actor.forwardFlags = opts.copyState ? FORWARD_COPY_STATE : 0;
     return actor;
   }
 
@@ -236,24 +235,6 @@ export class Actor {
   /** Samples the next token, appends it and runs forward for it; returns its id. */
   step(): number { return this.call(this.x.step()); }
 
-  /** Steps until a stop token (included in the result and the history), `max` tokens, a full
-   *  context, a cancel, or onToken returning false. */
-  generate(max: number, onToken?: (token: number) => boolean | void): { tokens: number[]; reason: FinishReason } {
-    const tokens: number[] = [];
-    while (tokens.length < max) {
-      let t: number;
-      try { t = this.step(); } catch (e) {
-        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') return { tokens, reason: 'context' };
-        if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') return { tokens, reason: 'cancelled' };
-        throw e;
-      }
-      tokens.push(t);
-      if (this.isStop(t)) return { tokens, reason: 'stop' };
-      if (onToken?.(t) === false) return { tokens, reason: 'callback' };
-    }
-    return { tokens, reason: 'length' };
-  }
-
   /** Raises the cancel flag: the running or next forward pass fails with CAIRN_E_CANCELLED. */
   cancel(): void { Atomics.store(this.cancelFlag, 0, 1); }
 
@@ -286,10 +267,14 @@ export class Actor {
     const dst = new Uint8Array(memory.buffer), src = this.bytes();
     const h = this.header();
     const live = Math.min(h.nCtx, h.nPast + (h.state === this.h.STATE_PENDING ? 1 : 0)); // (+ a pending token)
-    for (const [off, len] of this.heldRanges(h, 0, h.nPast, live)) dst.set(src.subarray(off, off + len), off);
+    let copied = 0;
+    for (const [off, len] of this.heldRanges(h, 0, h.nPast, live)) { dst.set(src.subarray(off, off + len), off); copied += len; }
+    this.model.countFork(copied);
     // the copy holds rows [0, nPast) only: its mark starts there (release then zeroes no more than it wrote)
     new DataView(memory.buffer).setUint32(this.h.H_HIGH_WATER, h.nPast, true);
-    return new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
+    const twin = new Actor(this.model, memory, { ...this.layout, size: memory.buffer.byteLength });
+    twin.forwardFlags = this.forwardFlags;
+    return twin;
   }
 
   /** [offset, length] of what the conversation holds (what fork copies and release zeroes): the
@@ -359,7 +344,8 @@ export class Actor {
   private hostForward(n: number, pos: number, all: number): number {
     const base = this.bytes();
     const toks = new Int32Array(base.buffer, this.field('H_TOKENS_OFF') + pos * 4, n);
-    const st = native().forward(this.model.nativeHandle, base, this.layout, toks, n, pos, all ? 1 : 0, this.cancelFlag) as number;
+    const flags = (all ? FORWARD_ALL_LOGITS : 0) | this.forwardFlags;
+    const st = native().forward(this.model.nativeHandle, base, this.layout, toks, n, pos, flags, this.cancelFlag) as number;
     return this.engineStatus('forward', st);
   }
 
@@ -378,10 +364,11 @@ export class Actor {
   private call(r: number): number {
     if (r >= 0) return r;
     const code = -r;
-    const actorCode = ACTOR_CODES[code];
-    if (actorCode) throw new ActorError(actorCode, `${actorCode} (position ${this.position}, nCtx ${this.nCtx})`);
-    const name = native().status_name(code) as string;
+    // the actor's own codes are the module's E_* exports (header.ts); the rest are engine statuses
+    const actor = Object.keys(this.h).find((k) => k.startsWith('E_') && this.h[k] === code);
+    if (actor) throw new ActorError(`ACTOR_${actor}`, `ACTOR_${actor} (position ${this.position}, nCtx ${this.nCtx})`);
+    const name = statusName(code);
     if (name === 'CAIRN_E_CANCELLED') Atomics.store(this.cancelFlag, 0, 0);
-    throw new EngineError(name, `${this.lastCall}: ${this.lastError || name}`, code);
+    throw new EngineError(name, `${this.lastCall}: ${this.lastError || name}`);
   }
 }

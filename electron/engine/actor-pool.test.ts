@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ConversationPool, DEFAULT_MAX_LIVE, PoolError } from './actor-pool.js';
 import { Conversation, modelTokenizer, type ConversationSettings } from './conversation.js';
 import { Model } from './model.js';
-import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 import type { Tokenizer } from './tokenizer/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

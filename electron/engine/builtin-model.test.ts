@@ -9,7 +9,7 @@ import { Conversation, modelTokenizer } from './conversation.js';
 import { GgufFile } from './gguf.js';
 import { Model } from './model.js';
 import { Tokenizer } from './tokenizer/index.js';
-import { REPO_ROOT } from './tokenizer/fixtures.js';
+import { REPO_ROOT } from '../../test-support/tokenizer/fixtures.js';
 import { llamaDisposeAll, llamaGreedy, llamaTokenize } from '../../test-support/llama/oracle.js';
 
 const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');

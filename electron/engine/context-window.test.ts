@@ -7,8 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { join } from 'node:path';
 import { nextTurnStart, planShift, windowMessages, type ShiftPlan } from './context-window.js';
 import { GgufFile } from './gguf.js';
-import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
-import { llama32VocabData, REPO_ROOT } from './tokenizer/fixtures.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
+import { llama32VocabData, REPO_ROOT } from '../../test-support/tokenizer/fixtures.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 
 const fromFile = (path: string) => {

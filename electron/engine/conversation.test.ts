@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { answerIds, keepAnswerIds } from './answer-ids.js';
 import { Conversation, modelSha256, modelTokenizer, type ConversationSettings, type TurnResult } from './conversation.js';
 import { Model } from './model.js';
-import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 import { Tokenizer } from './tokenizer/index.js';
 import { headerDigest, inspectSnapshot, type SnapshotTensorInfo } from './snapshot/format.js';
 import { createHash } from 'node:crypto';

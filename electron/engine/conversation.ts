@@ -22,25 +22,22 @@
 // ('restored'); anything else, or a data hash that does not match ⇒ the transcript re-prefilled in
 // a fresh actor ('reprefilled').
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
+import { Actor, ActorError, type SamplerParams } from './actor-host.js';
 import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
+import { GGUF_VALUE } from './ggml-types.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
 import { fileSha256 } from './model-identity.js';
-import { EngineError, native } from './native.js';
+import { steps, type FinishReason } from './generation.js';
+import { engineVersion, native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
 import { trimAscii } from './tokenizer/templates-builtin.js';
 import {
-  decodeTokens, openSnapshot, writeSnapshot, SnapshotError, MAX_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type JsonObject, type SnapshotMeta,
+  decodeTokens, openSnapshot, readSnapshotMeta, writeSnapshot, SnapshotError, type JsonObject, type SnapshotMeta,
   type SnapshotReader, type TranscriptMessage,
 } from './snapshot/format.js';
-import { decodeMeta, headerDigest } from './snapshot/header.js';
-import type { SnapshotTensorInfo } from './snapshot/types.js';
-
-export const ENGINE_VERSION = '0.1.0';
 
 export interface ConversationSettings {
   temperature: number;
@@ -84,7 +81,16 @@ export interface ConversationStats {
   prefillTokens: number; prefillMs: number; decodeTokens: number; decodeMs: number; reusedTokens: number;
   /** Context shifts done in place (Actor.shift) / by re-prefilling (a template that does not allow it). */
   kvShifts: number; shiftReprefills: number;
-  prefillTokPerS: number; decodeTokPerS: number; bytesCopied: number;
+  prefillTokPerS: number; decodeTokPerS: number;
+  /** Bytes the engine copied between actor memory and its own (the model's counter: 0 unless a
+   *  copy-baseline forward ran), and bytes forks copied from one actor into another. */
+  bytesCopied: number; bytesForked: number;
+}
+
+/** Sets the fields `s` gives (an undefined field keeps its value). */
+function applySettings(into: ConversationSettings, s: Partial<ConversationSettings>): void {
+  const set = <K extends keyof ConversationSettings>(k: K) => { const v = s[k]; if (v !== undefined) into[k] = v; };
+  for (const k of Object.keys(s) as (keyof ConversationSettings)[]) set(k);
 }
 
 export interface SendOptions {
@@ -135,7 +141,7 @@ function modelArch(model: Model): string {
   let a = archs.get(model);
   if (a === undefined) {
     const g = modelGguf(model);
-    try { a = g.typeOf('general.architecture') === 8 ? g.getString('general.architecture') : 'unknown'; } finally { g.close(); }
+    try { a = g.typeOf('general.architecture') === GGUF_VALUE.STRING ? g.getString('general.architecture') : 'unknown'; } finally { g.close(); }
     archs.set(model, a);
   }
   return a;
@@ -158,43 +164,9 @@ export function tokenizerHash(t: Tokenizer): string {
   return h;
 }
 
-// ---- lenient header read (for a snapshot whose data is damaged: its transcript is still usable
-// when the header is intact, i.e. matches its own header_sha256)
-
-async function readMetaOnly(path: string): Promise<SnapshotMeta> {
-  const fh = await open(path, 'r');
-  try {
-    const pre = new Uint8Array(8);
-    await fh.read(pre, 0, 8, 0);
-    const n = Number(new DataView(pre.buffer).getBigUint64(0, true));
-    if (n < 2 || n > MAX_HEADER_BYTES) throw new Error('bad header length');
-    const buf = new Uint8Array(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 8);
-    if (bytesRead !== n) throw new Error('header truncated');
-    const root = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf)) as Record<string, unknown>;
-    const md = root.__metadata__ as Record<string, string>;
-    const tensors: SnapshotTensorInfo[] = [];
-    for (const [name, e] of Object.entries(root)) {
-      if (name === '__metadata__') continue;
-      const { dtype, shape, data_offsets: o } = e as { dtype: SnapshotTensorInfo['dtype']; shape: number[]; data_offsets: [number, number] };
-      tensors.push({ name, dtype, shape, begin: o[0], end: o[1] });
-    }
-    if (!md || md.header_sha256 !== headerDigest(md, tensors)) throw new Error('header does not match its header_sha256');
-    // format 1 (data_sha256 instead of data_xxh64) is otherwise the same: its transcript is read
-    if (md.format_version === '1' && typeof md.data_sha256 === 'string' && !('data_xxh64' in md)) {
-      const rest: Record<string, string> = { ...md, format_version: SNAPSHOT_FORMAT_VERSION, data_xxh64: '0'.repeat(16) };
-      delete rest.data_sha256;
-      return decodeMeta(path, rest);
-    }
-    return decodeMeta(path, md);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Settings stored in a snapshot header (for the CLI: which model to load), or undefined. */
 export async function snapshotSettings(path: string): Promise<Partial<ConversationSettings> | undefined> {
-  try { return (await readMetaOnly(path)).settings as Partial<ConversationSettings>; } catch { return undefined; }
+  try { return readSnapshotMeta(path).settings as Partial<ConversationSettings>; } catch { return undefined; }
 }
 
 function settingsFrom(j: JsonObject | undefined): Partial<ConversationSettings> {
@@ -237,7 +209,7 @@ export class Conversation {
       nCtx: Math.min(model.info.nCtxTrain || 4096, 4096), date: new Date().toISOString(), modelPath: model.path,
       contextOverflow: 'shift', windowStart: 0,
     };
-    for (const [k, v] of Object.entries(s)) if (v !== undefined) (settings as unknown as Record<string, unknown>)[k] = v;
+    applySettings(settings, s);
     return new Conversation(model, tokenizer, settings);
   }
 
@@ -253,7 +225,7 @@ export class Conversation {
 
   /** Changes sampler settings; a given seed reseeds the RNG. */
   configure(s: Partial<ConversationSettings>): void {
-    for (const [k, v] of Object.entries(s)) if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
+    applySettings(this.settings, s);
     this.actor.setSampler({ ...this.samplerParams(), ...(s.seed !== undefined ? { seed: s.seed } : {}) });
   }
 
@@ -347,12 +319,6 @@ export class Conversation {
   /** Stops the running answer (from a signal handler; checked between tokens). */
   interrupt(): void { this.actor.cancel(); }
 
-  private cancelled(): boolean {
-    if (Atomics.load(this.actor.cancelFlag, 0) === 0) return false;
-    Atomics.store(this.actor.cancelFlag, 0, 0);
-    return true;
-  }
-
   /** The messages the model sees (the context window: system message + messages[windowStart..]). */
   contextMessages(messages: readonly ChatMessage[] = this.messages): ChatMessage[] {
     return windowMessages(messages, this.settings.windowStart);
@@ -430,27 +396,22 @@ export class Conversation {
     const t1 = now();
     this.messages.push(user);
     const dec = this.tokenizer.streamDecoder();
-    const tokens: number[] = [];
-    let text = '', reason: FinishReason = 'length', dropped = fit.dropped;
-    while (tokens.length < max) {
-      if (o.yieldEveryToken) await new Promise<void>((r) => setImmediate(r));
-      if (this.cancelled()) { reason = 'cancelled'; break; }
-      let t: number;
-      try { t = this.actor.step(); } catch (e) {
-        if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') { reason = 'cancelled'; break; }
-        if (e instanceof ActorError && e.code === 'ACTOR_E_CONTEXT_FULL') {
-          const n = this.shiftMidAnswer(tokens, max - tokens.length);
-          if (n) { dropped += n; continue; }
-          reason = 'context';
-          break;
-        }
-        throw e;
-      }
-      tokens.push(t);
-      if (this.actor.isStop(t)) { reason = 'stop'; break; }
-      const piece = dec.push(t);
+    let text = '', dropped = fit.dropped;
+    const loop = steps(this.actor, max, {
+      contextFull: (answer) => {
+        const n = this.shiftMidAnswer(answer, max - answer.length);
+        dropped += n;
+        return n > 0;
+      },
+    });
+    let r: IteratorResult<number, { tokens: number[]; reason: FinishReason }>;
+    for (;;) {
+      if (o.yieldEveryToken) await new Promise<void>((res) => setImmediate(res));
+      if ((r = loop.next()).done) break;
+      const piece = dec.push(r.value);
       if (piece) { text += piece; onText?.(piece); }
     }
+    const { tokens, reason } = r.value;
     const rest = dec.flush();
     if (rest) { text += rest; onText?.(rest); }
     const t2 = now();
@@ -470,7 +431,7 @@ export class Conversation {
       position: this.actor.position, nCtx: this.actor.nCtx, turns: this.turns, ...t,
       prefillTokPerS: t.prefillMs > 0 ? (t.prefillTokens * 1000) / t.prefillMs : 0,
       decodeTokPerS: t.decodeMs > 0 ? (t.decodeTokens * 1000) / t.decodeMs : 0,
-      bytesCopied: this.model.bytesCopied,
+      bytesCopied: this.model.bytesCopied, bytesForked: this.model.bytesForked,
     };
   }
 
@@ -482,7 +443,7 @@ export class Conversation {
     const mem = a.bytes();
     const s = this.settings;
     const meta: SnapshotMeta = {
-      engineVersion: ENGINE_VERSION,
+      engineVersion: engineVersion(),
       model: { sha256: await modelSha256(this.model), arch: modelArch(this.model), nLayer: info.nLayer, nKvHeads: info.nHeadKv,
         headDim: info.headDim, nVocab: info.nVocab, kvType: 'f16' },
       tokenizerHash: tokenizerHash(this.tokenizer),
@@ -548,7 +509,7 @@ export class Conversation {
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e;
       reason = snapReason(e);
-      try { meta = await readMetaOnly(path); } catch (e2) {
+      try { meta = readSnapshotMeta(path); } catch (e2) {
         reason += `; transcript unrecoverable (${(e2 as Error).message}): starting an empty conversation`;
       }
     }

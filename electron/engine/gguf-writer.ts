@@ -3,43 +3,7 @@
 // header overrides, explicit tensor offsets, a field map of the encoded bytes) let tests
 // produce precisely malformed files for the reader's corrupt-file corpus.
 import { writeFileSync } from 'node:fs';
-
-/** GGUF metadata value types (cairn_gguf_type). */
-export const GGUF_VALUE = {
-  U8: 0, I8: 1, U16: 2, I16: 3, U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10, I64: 11, F64: 12,
-} as const;
-export type GgufValueType = (typeof GGUF_VALUE)[keyof typeof GGUF_VALUE];
-
-/** Tensor types the engine implements for weights (numbering = ggml's). */
-export const GGML_TYPE = {
-  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14, BF16: 30,
-} as const;
-export type GgmlType = (typeof GGML_TYPE)[keyof typeof GGML_TYPE];
-
-/** Elements per block and bytes per block of each weight type. */
-export const GGML_TYPE_INFO: Readonly<Record<number, { name: string; blck: number; typeSize: number }>> = {
-  [GGML_TYPE.F32]: { name: 'f32', blck: 1, typeSize: 4 },
-  [GGML_TYPE.F16]: { name: 'f16', blck: 1, typeSize: 2 },
-  [GGML_TYPE.BF16]: { name: 'bf16', blck: 1, typeSize: 2 },
-  [GGML_TYPE.Q4_0]: { name: 'q4_0', blck: 32, typeSize: 18 },
-  [GGML_TYPE.Q4_1]: { name: 'q4_1', blck: 32, typeSize: 20 },
-  [GGML_TYPE.Q5_0]: { name: 'q5_0', blck: 32, typeSize: 22 },
-  [GGML_TYPE.Q5_1]: { name: 'q5_1', blck: 32, typeSize: 24 },
-  [GGML_TYPE.Q8_0]: { name: 'q8_0', blck: 32, typeSize: 34 },
-  [GGML_TYPE.Q4_K]: { name: 'q4_K', blck: 256, typeSize: 144 },
-  [GGML_TYPE.Q5_K]: { name: 'q5_K', blck: 256, typeSize: 176 },
-  [GGML_TYPE.Q6_K]: { name: 'q6_K', blck: 256, typeSize: 210 },
-};
-
-/** Bytes of a tensor of type `type` and shape `ne` (ne[0] must be a multiple of the block). */
-export function tensorBytes(type: number, ne: readonly number[]): number {
-  const info = GGML_TYPE_INFO[type];
-  if (!info) throw new Error(`unknown tensor type ${type}`);
-  if (ne.length < 1 || ne.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new Error(`bad shape [${ne.join(', ')}]`);
-  if (ne[0] % info.blck !== 0) throw new Error(`ne[0] = ${ne[0]} is not a multiple of ${info.name}'s block size ${info.blck}`);
-  const rows = ne.slice(1).reduce((a, b) => a * b, 1);
-  return (ne[0] / info.blck) * info.typeSize * rows;
-}
+import { GGUF_VALUE, tensorBytes } from './ggml-types.js';
 
 // ---- encoders (exported for tests that hand-assemble files) ----
 

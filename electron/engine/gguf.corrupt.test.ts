@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GGML_TYPE, GGUF_VALUE, GgufWriter, encArray, encU32, encU64, encU8, tensorBytes } from './gguf-writer.js';
+import { GgufWriter, encArray, encU32, encU64, encU8 } from './gguf-writer.js';
+import { GGML_TYPE, GGUF_VALUE, tensorBytes } from './ggml-types.js';
 import { GgufFile } from './gguf.js';
 import { EngineError } from './native.js';
 
@@ -179,7 +180,7 @@ describe('GGUF corrupt-file corpus', () => {
     const sample = cases.map((c, i) => i).filter((i) => i % 7 === 0 || cases[i].expect !== undefined && !cases[i].name.startsWith('prefix'));
     const childDir = join(root, 'build', 'gguf-corrupt-child');
     mkdirSync(childDir, { recursive: true });
-    for (const f of ['native', 'gguf']) {
+    for (const f of ['native', 'ggml-types', 'gguf']) {
       const src = readFileSync(join(root, 'electron', 'engine', `${f}.ts`), 'utf8');
       const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
       writeFileSync(join(childDir, `${f}.js`), js);

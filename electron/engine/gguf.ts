@@ -2,12 +2,8 @@
 // Every check happens in C when the file is opened; this class only reads the validated
 // handle. Errors surface as EngineError (code = stable status name, message names the
 // file, the field and the byte offset).
+import { GGUF_VALUE, GGUF_VALUE_INFO, type GgufValueType } from './ggml-types.js';
 import { EngineError, check, native } from './native.js';
-
-/** Metadata value types (cairn_gguf_type). */
-export const GgufType = {
-  U8: 0, I8: 1, U16: 2, I16: 3, U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10, I64: 11, F64: 12,
-} as const;
 
 export type GgufNumericArray =
   | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array
@@ -54,7 +50,7 @@ export class GgufFile {
 
   /** Wraps a borrowed handle (e.g. cairn_model_gguf's); close() will not free it. */
   static fromHandle(handle: Handle): GgufFile {
-    if (!handle) throw new EngineError('CAIRN_E_ARG', 'GgufFile.fromHandle: null handle', 1);
+    if (!handle) throw new EngineError('CAIRN_E_ARG', 'GgufFile.fromHandle: null handle');
     return new GgufFile(handle, false);
   }
 
@@ -68,7 +64,7 @@ export class GgufFile {
   }
 
   private get g(): Handle {
-    if (!this.h) throw new EngineError('CAIRN_E_ARG', 'GgufFile is closed', 1);
+    if (!this.h) throw new EngineError('CAIRN_E_ARG', 'GgufFile is closed');
     return this.h;
   }
 
@@ -88,7 +84,7 @@ export class GgufFile {
 
   has(key: string): boolean { return this.index(key) >= 0; }
 
-  /** Value type of a key (GgufType), or undefined if absent. */
+  /** Value type of a key (GGUF_VALUE), or undefined if absent. */
   typeOf(key: string): number | undefined {
     const i = this.index(key);
     return i < 0 ? undefined : (native().gguf_kv_type(this.g, i) as number);
@@ -100,13 +96,13 @@ export class GgufFile {
     if (i < 0) return undefined;
     const n = native(), g = this.g, t = n.gguf_kv_type(g, i) as number;
     switch (t) {
-      case GgufType.STRING: return this.stringAt(i);
-      case GgufType.ARRAY: return this.arrayAt(i);
-      case GgufType.BOOL: return num(n.gguf_get_u64(g, i)) !== 0;
-      case GgufType.F32: case GgufType.F64: return n.gguf_get_f64(g, i) as number;
-      case GgufType.U64: return BigInt.asUintN(64, BigInt(n.gguf_get_u64(g, i) as number | bigint));
-      case GgufType.I64: return BigInt.asIntN(64, BigInt(n.gguf_get_i64(g, i) as number | bigint));
-      case GgufType.I8: case GgufType.I16: case GgufType.I32: return num(n.gguf_get_i64(g, i));
+      case GGUF_VALUE.STRING: return this.stringAt(i);
+      case GGUF_VALUE.ARRAY: return this.arrayAt(i);
+      case GGUF_VALUE.BOOL: return num(n.gguf_get_u64(g, i)) !== 0;
+      case GGUF_VALUE.F32: case GGUF_VALUE.F64: return n.gguf_get_f64(g, i) as number;
+      case GGUF_VALUE.U64: return BigInt.asUintN(64, BigInt(n.gguf_get_u64(g, i) as number | bigint));
+      case GGUF_VALUE.I64: return BigInt.asIntN(64, BigInt(n.gguf_get_i64(g, i) as number | bigint));
+      case GGUF_VALUE.I8: case GGUF_VALUE.I16: case GGUF_VALUE.I32: return num(n.gguf_get_i64(g, i));
       default: return num(n.gguf_get_u64(g, i));
     }
   }
@@ -129,7 +125,7 @@ export class GgufFile {
   /** An array value: numeric arrays as TypedArrays, string arrays as string[], bool arrays as boolean[]. */
   getArray(key: string): GgufArray {
     const i = this.index(key);
-    if (i < 0 || (native().gguf_kv_type(this.g, i) as number) !== GgufType.ARRAY) throw this.typeError(key, 'an array');
+    if (i < 0 || (native().gguf_kv_type(this.g, i) as number) !== GGUF_VALUE.ARRAY) throw this.typeError(key, 'an array');
     return this.arrayAt(i);
   }
 
@@ -151,8 +147,8 @@ export class GgufFile {
 
   private typeError(key: string, want: string): EngineError {
     const t = this.typeOf(key);
-    const what = t === undefined ? 'is missing' : `has type ${TYPE_NAMES[t] ?? t}`;
-    return new EngineError('CAIRN_E_HPARAMS', `gguf: metadata key '${key}' ${what}, expected ${want}`, 19);
+    const what = t === undefined ? 'is missing' : `has type ${GGUF_VALUE_INFO[t as GgufValueType]?.name ?? t}`;
+    return new EngineError('CAIRN_E_HPARAMS', `gguf: metadata key '${key}' ${what}, expected ${want}`);
   }
 
   private stringAt(i: number): string {
@@ -168,7 +164,7 @@ export class GgufFile {
     const n = native(), g = this.g;
     const et = n.gguf_arr_type(g, i) as number;
     const count = num(n.gguf_arr_len(g, i));
-    if (et === GgufType.STRING) {
+    if (et === GGUF_VALUE.STRING) {
       // One native call for the whole array (vocabularies have ~128k strings).
       const total = num(n.gguf_arr_strs(g, i, null, null, 0));
       const offs = new Uint32Array(count + 1);
@@ -178,28 +174,23 @@ export class GgufFile {
       for (let j = 0; j < count; j++) out[j] = utf8.decode(bytes.subarray(offs[j], offs[j + 1]));
       return out;
     }
-    const size = ELEM_SIZE[et] ?? 1;
+    const size = GGUF_VALUE_INFO[et as GgufValueType]?.size || 1;
     const buf = new ArrayBuffer(Math.max(count * size, 8));
     n.gguf_arr_data(g, i, new Uint8Array(buf), count * size);
     switch (et) {
-      case GgufType.U8: return new Uint8Array(buf, 0, count);
-      case GgufType.I8: return new Int8Array(buf, 0, count);
-      case GgufType.U16: return new Uint16Array(buf, 0, count);
-      case GgufType.I16: return new Int16Array(buf, 0, count);
-      case GgufType.U32: return new Uint32Array(buf, 0, count);
-      case GgufType.I32: return new Int32Array(buf, 0, count);
-      case GgufType.F32: return new Float32Array(buf, 0, count);
-      case GgufType.F64: return new Float64Array(buf, 0, count);
-      case GgufType.U64: return new BigUint64Array(buf, 0, count);
-      case GgufType.I64: return new BigInt64Array(buf, 0, count);
-      case GgufType.BOOL: return Array.from(new Uint8Array(buf, 0, count), (b) => b !== 0);
-      default: throw new EngineError('CAIRN_E_VALUE_TYPE', `gguf: array element type ${et}`, 11);
+      case GGUF_VALUE.U8: return new Uint8Array(buf, 0, count);
+      case GGUF_VALUE.I8: return new Int8Array(buf, 0, count);
+      case GGUF_VALUE.U16: return new Uint16Array(buf, 0, count);
+      case GGUF_VALUE.I16: return new Int16Array(buf, 0, count);
+      case GGUF_VALUE.U32: return new Uint32Array(buf, 0, count);
+      case GGUF_VALUE.I32: return new Int32Array(buf, 0, count);
+      case GGUF_VALUE.F32: return new Float32Array(buf, 0, count);
+      case GGUF_VALUE.F64: return new Float64Array(buf, 0, count);
+      case GGUF_VALUE.U64: return new BigUint64Array(buf, 0, count);
+      case GGUF_VALUE.I64: return new BigInt64Array(buf, 0, count);
+      case GGUF_VALUE.BOOL: return Array.from(new Uint8Array(buf, 0, count), (b) => b !== 0);
+      default: throw new EngineError('CAIRN_E_VALUE_TYPE', `gguf: array element type ${et}`);
     }
   }
 }
 
-const ELEM_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
-const TYPE_NAMES: Record<number, string> = {
-  0: 'uint8', 1: 'int8', 2: 'uint16', 3: 'int16', 4: 'uint32', 5: 'int32', 6: 'float32', 7: 'bool',
-  8: 'string', 9: 'array', 10: 'uint64', 11: 'int64', 12: 'float64',
-};

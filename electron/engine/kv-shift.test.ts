@@ -17,9 +17,9 @@
 //    9.5e-2 / 2.4e-2 σ (bound 0.75 / 0.25); unrotated rows 0.52 / 0.53 σ mean, above the mean bound.
 import { afterAll, describe, expect, it } from 'vitest';
 import { llamaDisposeAll, llamaShiftedLogits } from '../../test-support/llama/oracle.js';
-import { cachedLlamaModel, tinyConfig, type LlamaPreset } from './llama-builder.js';
+import { cachedLlamaModel, tinyConfig, type LlamaPreset } from '../../test-support/llama-builder.js';
 import { Model, type EngineState } from './model.js';
-import { Rng } from './quantize.js';
+import { Rng } from '../../test-support/quantize.js';
 
 afterAll(async () => { await llamaDisposeAll(); });
 

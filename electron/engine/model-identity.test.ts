@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDir, fileSha256 } from './model-identity.js';
+import { cacheDir, fileSha256, sha256File } from './model-identity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-identity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,6 +19,20 @@ function poisonCache(): void {
   for (const e of Object.values(j.entries)) e.sha256 = FAKE;
   writeFileSync(cacheFile(), JSON.stringify(j));
 }
+
+describe('sha256File', () => {
+  it('hashes a file by streaming (across the 16 MiB reads) and refuses what is not a file', async () => {
+    const path = join(dir, 'model.gguf');
+    const content = Buffer.alloc((1 << 24) + 17, 7);
+    content[1 << 24] = 1;
+    writeFileSync(path, content);
+    expect(await sha256File(path)).toBe(sha(content));
+    writeFileSync(join(dir, 'empty'), '');
+    expect(await sha256File(join(dir, 'empty'))).toBe(sha(Buffer.alloc(0)));
+    await expect(sha256File(dir)).rejects.toThrow(/not a regular file/);
+    await expect(sha256File(join(dir, 'missing.gguf'))).rejects.toThrow(/ENOENT/);
+  });
+});
 
 describe('fileSha256', () => {
   let n = 0;

@@ -9,11 +9,11 @@
 // taken for one of the new (its KV rows would be restored, its tokens still checked against the
 // vocabulary). The cache is advisory: a missing, corrupt or unwritable cache file costs a re-hash,
 // never an error.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { sha256File } from './snapshot/format.js';
 
 const CACHE_FILE = 'model-sha256.json';
 const MAX_ENTRIES = 64;
@@ -58,6 +58,24 @@ function writeCache(dir: string, entries: Map<string, Entry>): void {
     renameSync(tmp, join(dir, CACHE_FILE)); // atomic: readers see the old file or the new one
   } catch {
     try { unlinkSync(tmp); } catch { /* never created */ }
+  }
+}
+
+/** Streaming sha256 (lowercase hex) of a file, 16 MiB at a time, read off the main thread (a model
+ *  is gigabytes). Node's file errors (ENOENT, EISDIR, EACCES, ...) pass through. */
+export async function sha256File(path: string): Promise<string> {
+  if (!statSync(path).isFile()) throw new Error(`${path}: not a regular file`); // (a FIFO would block the read)
+  const fh = await open(path, 'r');
+  try {
+    const h = createHash('sha256');
+    const buf = new Uint8Array(1 << 24);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return h.digest('hex');
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
   }
 }
 

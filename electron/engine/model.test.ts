@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { koffiAddress } from './native.js';
-import { Model, type BackendName, type WeightsMode } from './model.js';
+import { copyBaselineBytes, Model, type BackendName, type WeightsMode } from './model.js';
 import { EngineError } from './native.js';
-import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from './llama-builder.js';
-import { GgufWriter, GGML_TYPE } from './gguf-writer.js';
+import { buildLlamaModel, cachedLlamaModel, tinyConfig, LLAMA_PRESETS, type LlamaPreset } from '../../test-support/llama-builder.js';
+import { GgufWriter } from './gguf-writer.js';
+import { GGML_TYPE } from './ggml-types.js';
 
 const TOKENS = [1, 17, 42, 300, 5, 99, 250, 7, 64, 128, 3, 511];
 // 40 tokens: two full AMX token tiles and a partial one (the batched paths start at 8 columns)
@@ -31,10 +32,14 @@ function rowErr(a: Float32Array, b: Float32Array): { max: number; rms: number } 
 }
 const relErr = (a: Float32Array, b: Float32Array) => rowErr(a, b).max;
 
+/** The fast backends this CPU and build have: a backend the engine refuses as unavailable is
+ *  skipped; any other load failure (a broken backend or model) fails the tests. */
 function fastBackends(): BackendName[] {
   const out: BackendName[] = [];
   for (const b of ['avx2', 'avx512', 'amx', 'neon'] as const) {
-    try { Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'f32')), { backend: b, threads: 1 }).close(); out.push(b); } catch { /* not on this CPU */ }
+    try { Model.load(cachedLlamaModel(tinyConfig('tiny-hd32', 'f32')), { backend: b, threads: 1 }).close(); out.push(b); } catch (e) {
+      if (!(e instanceof EngineError && e.code === 'CAIRN_E_ARG' && /is not available on this CPU or build/.test(e.message))) throw e;
+    }
   }
   return out;
 }
@@ -103,6 +108,35 @@ describe('forward pass over caller memory', () => {
     // the logits view is the engine's output location: base + logits_off
     expect(koffiAddress(logits)).toBe(base + BigInt(st.layout.logits_off));
     expect(m.bytesCopied).toBe(0);
+    m.close();
+  });
+
+  // The copy baseline (FORWARD_COPY_STATE) runs the same forward in an engine-owned buffer and
+  // copies the state in and out: the same bits land in caller memory, and the counter adds exactly
+  // cairn.h's formula per call (so the counter can count, and the in-place path's 0 means something).
+  test('the copy baseline writes the same bytes and counts exactly what it copies', () => {
+    const m = Model.load(path, { threads: 2 });
+    const inPlace = m.createState(32, 12), copied = m.createState(32, 12), other = m.createState(32, 12);
+    const calls: [number[], number, boolean][] = [[TOKENS.slice(0, 7), 0, false], [[9], 7, false], [TOKENS.slice(0, 5), 8, true], [[4], 13, false]];
+    let want = 0;
+    for (const [toks, pos, all] of calls) {
+      m.forward(inPlace, toks, pos, { all });
+      expect(m.bytesCopied).toBe(want);
+      m.forward(copied, toks, pos, { all, copyState: true });
+      want += copyBaselineBytes(m.info, pos, toks.length, all ? toks.length : 1);
+      expect(m.bytesCopied).toBe(want);
+      expect(new Uint8Array(copied.memory.buffer)).toEqual(new Uint8Array(inPlace.memory.buffer));
+      // another conversation through the same engine buffer in between: the next call must copy its rows in
+      m.forward(other, toks.map((t) => t + 1), pos, { copyState: true });
+      want += copyBaselineBytes(m.info, pos, toks.length);
+    }
+    // by hand for the last call: 3 layers × K and V × (2·13 + 1) rows × 64 B per row + 1024 logits × 4 B
+    expect(copyBaselineBytes(m.info, 13, 1)).toBe(3 * 2 * 27 * m.info.nHeadKv * m.info.headDim * 2 + 1024 * 4);
+    expect(m.bytesCopied).toBeGreaterThan(0);
+    // a failed call copies nothing back
+    const before = m.bytesCopied;
+    expect(() => m.forward(copied, [m.info.nVocab], 14, { copyState: true })).toThrow(/outside the vocabulary/);
+    expect(m.bytesCopied).toBe(before);
     m.close();
   });
 

@@ -32,6 +32,16 @@ export interface EngineState {
 
 const PAGE = 65536;
 
+/** cairn_forward flags (cairn.h). FORWARD_COPY_STATE is the copy baseline: the conventional host,
+ *  whose engine owns the KV cache and logits, so each forward copies the caller's K/V rows in and
+ *  the K/V rows and logits back out (counted in bytesCopied); for measurement only. */
+export const FORWARD_ALL_LOGITS = 1, FORWARD_COPY_STATE = 2;
+
+/** Bytes one forward of n tokens at position pos copies in the copy baseline (cairn.h's formula). */
+export function copyBaselineBytes(info: ModelInfo, pos: number, n: number, logitRows = 1): number {
+  return 2 * info.nLayer * (2 * pos + n) * info.nHeadKv * info.headDim * 2 + logitRows * info.nVocab * 4;
+}
+
 export class Model {
   private handle: unknown;
   readonly info: ModelInfo;
@@ -91,12 +101,14 @@ export class Model {
     return { memory, layout, nCtx, logitsRows };
   }
 
-  /** Runs tokens at positions pos.. writing K/V and logits into the state's memory in place. */
-  forward(state: EngineState, tokens: ArrayLike<number>, pos: number, opts: { all?: boolean; cancel?: Int32Array } = {}): void {
+  /** Runs tokens at positions pos.. writing K/V and logits into the state's memory in place
+   *  (copyState: through the engine-owned copy instead, see FORWARD_COPY_STATE). */
+  forward(state: EngineState, tokens: ArrayLike<number>, pos: number, opts: { all?: boolean; cancel?: Int32Array; copyState?: boolean } = {}): void {
     const base = new Uint8Array(state.memory.buffer);
     const layout = { ...state.layout, size: base.byteLength };
     const toks = Int32Array.from(tokens);
-    check(native().forward(this.live(), base, layout, toks, toks.length, pos, opts.all ? 1 : 0, opts.cancel ?? null) as number, 'forward');
+    const flags = (opts.all ? FORWARD_ALL_LOGITS : 0) | (opts.copyState ? FORWARD_COPY_STATE : 0);
+    check(native().forward(this.live(), base, layout, toks, toks.length, pos, flags, opts.cancel ?? null) as number, 'forward');
   }
 
   /** Context shift in the state's memory (cairn_kv_shift): drops positions [keep, keep + discard) of
@@ -120,8 +132,16 @@ export class Model {
     return new Float32Array(state.memory.buffer, Number(state.layout.logits_off), rows * this.info.nVocab).slice();
   }
 
-  /** Bytes the engine copied between caller memory and its own (stays 0). */
+  /** Bytes the engine copied between caller memory and its own since the load: 0 unless a forward
+   *  ran the copy baseline (copyState). */
   get bytesCopied(): number { return Number(native().model_bytes_copied(this.live())); }
+
+  /** Bytes Actor.fork copied from one actor's memory into another's (counted here, per model, so
+   *  a conversation's stats report them beside bytesCopied). */
+  get bytesForked(): number { return this.forked; }
+  private forked = 0;
+  /** (actor-host.ts) records a fork's copy. */
+  countFork(bytes: number): void { this.forked += bytes; }
 
   /** Estimated bytes for weights + KV of nCtx + scratch. */
   estimate(nCtx: number): number { return Number(native().model_estimate(this.live(), nCtx)); }

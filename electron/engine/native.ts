@@ -7,11 +7,32 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** An engine failure: `code` is the stable status name (e.g. "CAIRN_E_TRUNCATED"). */
+/** cairn_status names in value order: cairn.h's CAIRN_STATUS_LIST, checked against the library's
+ *  cairn_status_name when it loads (a library built from another list is refused). */
+export const STATUS_NAMES = [
+  'CAIRN_OK', 'CAIRN_E_ARG', 'CAIRN_E_IO', 'CAIRN_E_NOT_FILE', 'CAIRN_E_MAGIC', 'CAIRN_E_ENDIAN', 'CAIRN_E_VERSION',
+  'CAIRN_E_TRUNCATED', 'CAIRN_E_LIMIT', 'CAIRN_E_KEY', 'CAIRN_E_DUP_KEY', 'CAIRN_E_VALUE_TYPE', 'CAIRN_E_ALIGNMENT',
+  'CAIRN_E_TENSOR', 'CAIRN_E_TENSOR_TYPE', 'CAIRN_E_OVERFLOW', 'CAIRN_E_BOUNDS', 'CAIRN_E_OVERLAP', 'CAIRN_E_ARCH',
+  'CAIRN_E_HPARAMS', 'CAIRN_E_MISSING_TENSOR', 'CAIRN_E_SHAPE', 'CAIRN_E_NOMEM', 'CAIRN_E_LAYOUT', 'CAIRN_E_CANCELLED',
+  'CAIRN_E_CONTEXT', 'CAIRN_E_TOKEN', 'CAIRN_E_VOCAB',
+] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+/** An engine failure: `code` is the stable status name (e.g. "CAIRN_E_TRUNCATED"), `status` its value. */
 export class EngineError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number) {
+  readonly status: number;
+  constructor(readonly code: StatusName, message: string) {
     super(message);
     this.name = 'EngineError';
+    this.status = STATUS_NAMES.indexOf(code);
+  }
+}
+
+/** The status list the library was built with differs from STATUS_NAMES: names the first difference. */
+export function checkStatusNames(name: (s: number) => string, lib: string): void {
+  for (let s = 0; s <= STATUS_NAMES.length; s++) {
+    const want = STATUS_NAMES[s] ?? 'CAIRN_E_UNKNOWN', got = name(s);
+    if (got !== want) throw new Error(`${lib}: status ${s} is ${got} in the library but ${want} in native.ts: rebuild the library (npm run build:native) or update STATUS_NAMES from cairn.h`);
   }
 }
 
@@ -26,7 +47,7 @@ function findLibrary(): string {
     if (existsSync(p)) return p;
     dir = dirname(dir);
   }
-  throw new EngineError('CAIRN_E_IO', `native engine library libcairn.${ext} not found: run "npm run build:native"`, 2);
+  throw new EngineError('CAIRN_E_IO', `native engine library libcairn.${ext} not found: run "npm run build:native"`);
 }
 
 export const GGUF = koffi.opaque('cairn_gguf');
@@ -58,16 +79,17 @@ export interface StateLayoutT {
 }
 
 function bind() {
-  const lib = koffi.load(findLibrary());
+  const path = findLibrary();
+  const lib = koffi.load(path);
   // A symbol the library lacks (an older build) fails when called, not when the library loads.
   const guard = (make: () => KoffiFunction, name: string): KoffiFunction => {
     try { return make(); } catch (e) {
-      return Object.assign(() => { throw new EngineError('CAIRN_E_ARG', `native function ${name} unavailable: ${String(e)}`, 1); },
+      return Object.assign(() => { throw new EngineError('CAIRN_E_ARG', `native function ${name} unavailable: ${String(e)}`); },
         { async: () => undefined, info: undefined }) as unknown as KoffiFunction;
     }
   };
   const f = (decl: string) => guard(() => lib.func(decl), decl);
-  return {
+  const fns = {
     status_name: f('const char *cairn_status_name(int s)'),
     last_error: f('const char *cairn_last_error(void)'),
     version: f('const char *cairn_version(void)'),
@@ -122,6 +144,8 @@ function bind() {
     xxh64_digest: f('void cairn_xxh64_digest(const uint8_t *s, _Out_ uint8_t *out)'),
     measure_read_bandwidth: f('double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps)'),
   };
+  checkStatusNames((st) => fns.status_name(st) as string, path);
+  return fns;
 }
 
 let cached: ReturnType<typeof bind> | undefined;
@@ -131,13 +155,23 @@ export function native(): ReturnType<typeof bind> {
   return cached;
 }
 
+/** The name of a status the engine returned (the list was checked at load). */
+export function statusName(status: number): StatusName {
+  const name = STATUS_NAMES[status];
+  if (name === undefined) throw new Error(`the engine returned status ${status}, which cairn.h does not list`);
+  return name;
+}
+
+/** The library's version: package.json's, compiled in by scripts/build-native.mjs (snapshots record it). */
+export const engineVersion = (): string => native().version() as string;
+
 /** Throws an EngineError for a non-zero status, with the engine's code and message. */
 export function check(status: number, what: string): void {
   if (status === 0) return;
   const n = native();
-  const code = n.status_name(status) as string;
+  const code = statusName(status);
   const msg = (n.last_error() as string) || code;
-  throw new EngineError(code, `${what}: ${msg}`, status);
+  throw new EngineError(code, `${what}: ${msg}`);
 }
 
 /** Address of a view's first byte (what the engine receives when the view is passed as a pointer). */
@@ -150,7 +184,7 @@ function regionsOf(views: readonly ArrayBufferView[]): { base: Uint8Array; range
   const buf = views[0]?.buffer ?? new ArrayBuffer(0);
   const ranges = new BigUint64Array(views.length * 2);
   views.forEach((v, i) => {
-    if (v.buffer !== buf) throw new EngineError('CAIRN_E_ARG', 'views lie on different buffers', 1);
+    if (v.buffer !== buf) throw new EngineError('CAIRN_E_ARG', 'views lie on different buffers');
     ranges[2 * i] = BigInt(v.byteOffset);
     ranges[2 * i + 1] = BigInt(v.byteLength);
   });

@@ -28,9 +28,9 @@
 //    bound above (a near-tie at this precision); after it the continuations legitimately differ.
 import { afterAll, describe, expect, it } from 'vitest';
 import { llamaDisposeAll, llamaGreedyDetailed, llamaLogits } from '../../test-support/llama/oracle.js';
-import { cachedLlamaModel, LLAMA_PRESETS, tinyConfig, type LlamaConfig, type LlamaPreset, type TinyShape } from './llama-builder.js';
+import { cachedLlamaModel, LLAMA_PRESETS, tinyConfig, type LlamaConfig, type LlamaPreset, type TinyShape } from '../../test-support/llama-builder.js';
 import { Model } from './model.js';
-import { Rng } from './quantize.js';
+import { Rng } from '../../test-support/quantize.js';
 
 const THREADS = Number(process.env.CAIRN_ORACLE_THREADS ?? 2);
 const FLOAT = new Set<LlamaPreset>(['f32', 'f16']);

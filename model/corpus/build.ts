@@ -7,7 +7,7 @@
 // Deterministic (seeded xoshiro128**).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Rng } from '../../electron/engine/quantize.js';
+import { Rng } from '../../test-support/quantize.js';
 import { countries, elements, words, SOURCES, type Country, type Element, type WordDef } from './sources.js';
 import {
   ATOMIC, CAPITAL, CHAT, CONTINENT, CURRENCY, DEFINE, FILL, PHONE, PREFIXES, SMALLTALK_ANSWERS, SUFFIXES, SYMBOL, SYSTEM_PROMPTS,

@@ -8,7 +8,8 @@
  *   - The engine never exits or aborts on bad input.
  *   - KV cache and logits live in memory the caller provides (a Wasm actor's linear
  *     memory): the caller passes a base pointer plus a cairn_state_layout, the engine
- *     checks every offset against layout.size and copies nothing.
+ *     checks every offset against layout.size and copies nothing (cairn_model_bytes_copied
+ *     counts the copies of the one mode that does: CAIRN_FORWARD_COPY_STATE).
  */
 #ifndef CAIRN_H
 #define CAIRN_H
@@ -26,46 +27,52 @@ extern "C" {
 #  define CAIRN_API __attribute__((visibility("default")))
 #endif
 
-#define CAIRN_VERSION "0.1.0"
-
 /* ---- status ------------------------------------------------------------ */
 
+/* Every status, in value order: X(name, value, meaning). The enum below, cairn_status_name
+ * (error.c) and the TypeScript binding's list (electron/engine/native.ts, checked against
+ * cairn_status_name when the library loads) all come from this one list. */
+#define CAIRN_STATUS_LIST(X) \
+    X(CAIRN_OK,               0,  "success") \
+    X(CAIRN_E_ARG,            1,  "bad argument from the caller") \
+    X(CAIRN_E_IO,             2,  "open/stat/mmap failed") \
+    X(CAIRN_E_NOT_FILE,       3,  "not a regular file") \
+    X(CAIRN_E_MAGIC,          4,  "not a GGUF file") \
+    X(CAIRN_E_ENDIAN,         5,  "GGUF written with the other byte order") \
+    X(CAIRN_E_VERSION,        6,  "GGUF version other than 2 or 3") \
+    X(CAIRN_E_TRUNCATED,      7,  "a read ran past the end of the file") \
+    X(CAIRN_E_LIMIT,          8,  "a count or length above the reader's caps") \
+    X(CAIRN_E_KEY,            9,  "empty, overlong or non-UTF-8 key") \
+    X(CAIRN_E_DUP_KEY,        10, "the same key twice") \
+    X(CAIRN_E_VALUE_TYPE,     11, "unknown value type, nested array, bad bool") \
+    X(CAIRN_E_ALIGNMENT,      12, "general.alignment invalid / tensor misaligned") \
+    X(CAIRN_E_TENSOR,         13, "bad tensor name, dims or duplicate name") \
+    X(CAIRN_E_TENSOR_TYPE,    14, "tensor type not implemented") \
+    X(CAIRN_E_OVERFLOW,       15, "size arithmetic overflowed") \
+    X(CAIRN_E_BOUNDS,         16, "tensor data outside the file") \
+    X(CAIRN_E_OVERLAP,        17, "two tensors' data overlap") \
+    X(CAIRN_E_ARCH,           18, "architecture missing or not supported") \
+    X(CAIRN_E_HPARAMS,        19, "hyperparameters missing, mistyped, inconsistent") \
+    X(CAIRN_E_MISSING_TENSOR, 20, "an expected tensor is absent") \
+    X(CAIRN_E_SHAPE,          21, "a tensor has the wrong shape or type") \
+    X(CAIRN_E_NOMEM,          22, "allocation failed or the model would not fit") \
+    X(CAIRN_E_LAYOUT,         23, "caller-provided state layout is invalid") \
+    X(CAIRN_E_CANCELLED,      24, "the cancel flag was raised") \
+    X(CAIRN_E_CONTEXT,        25, "position + tokens exceed the context") \
+    X(CAIRN_E_TOKEN,          26, "token id outside the vocabulary") \
+    X(CAIRN_E_VOCAB,          27, "tokenizer metadata inconsistent")
+
 typedef enum {
-    CAIRN_OK               = 0,
-    CAIRN_E_ARG            = 1,  /* bad argument from the caller                    */
-    CAIRN_E_IO             = 2,  /* open/stat/mmap failed                           */
-    CAIRN_E_NOT_FILE       = 3,  /* not a regular file                              */
-    CAIRN_E_MAGIC          = 4,  /* not a GGUF file                                 */
-    CAIRN_E_ENDIAN         = 5,  /* GGUF written with the other byte order          */
-    CAIRN_E_VERSION        = 6,  /* GGUF version other than 2 or 3                  */
-    CAIRN_E_TRUNCATED      = 7,  /* a read ran past the end of the file             */
-    CAIRN_E_LIMIT          = 8,  /* a count or length above the reader's caps       */
-    CAIRN_E_KEY            = 9,  /* empty, overlong or non-UTF-8 key                */
-    CAIRN_E_DUP_KEY        = 10, /* the same key twice                              */
-    CAIRN_E_VALUE_TYPE     = 11, /* unknown value type, nested array, bad bool      */
-    CAIRN_E_ALIGNMENT      = 12, /* general.alignment invalid / tensor misaligned   */
-    CAIRN_E_TENSOR         = 13, /* bad tensor name, dims or duplicate name         */
-    CAIRN_E_TENSOR_TYPE    = 14, /* tensor type not implemented                     */
-    CAIRN_E_OVERFLOW       = 15, /* size arithmetic overflowed                      */
-    CAIRN_E_BOUNDS         = 16, /* tensor data outside the file                    */
-    CAIRN_E_OVERLAP        = 17, /* two tensors' data overlap                       */
-    CAIRN_E_ARCH           = 18, /* architecture missing or not supported           */
-    CAIRN_E_HPARAMS        = 19, /* hyperparameters missing, mistyped, inconsistent */
-    CAIRN_E_MISSING_TENSOR = 20, /* an expected tensor is absent                    */
-    CAIRN_E_SHAPE          = 21, /* a tensor has the wrong shape or type            */
-    CAIRN_E_NOMEM          = 22, /* allocation failed or the model would not fit    */
-    CAIRN_E_LAYOUT         = 23, /* caller-provided state layout is invalid         */
-    CAIRN_E_CANCELLED      = 24, /* the cancel flag was raised                      */
-    CAIRN_E_CONTEXT        = 25, /* position + tokens exceed the context            */
-    CAIRN_E_TOKEN          = 26, /* token id outside the vocabulary                 */
-    CAIRN_E_VOCAB          = 27  /* tokenizer metadata inconsistent                 */
+#define CAIRN_STATUS_ENUM(name, value, meaning) name = value,
+    CAIRN_STATUS_LIST(CAIRN_STATUS_ENUM)
+#undef CAIRN_STATUS_ENUM
 } cairn_status;
 
 /* Stable name of a status ("CAIRN_E_TRUNCATED"); never NULL. */
 CAIRN_API const char * cairn_status_name(cairn_status s);
 /* Text of the last error on the calling thread ("" if none); valid until the next call. */
 CAIRN_API const char * cairn_last_error(void);
-/* Library version string. */
+/* Library version string: package.json's version (defined by scripts/build-native.mjs). */
 CAIRN_API const char * cairn_version(void);
 
 /* ---- tensor types (numbering = ggml's, so GGUF files carry them as-is) ------ */
@@ -223,7 +230,18 @@ typedef struct {
 CAIRN_API cairn_status cairn_layout_plan(const cairn_model *m, uint32_t n_ctx, uint32_t logits_rows,
                                          uint64_t start, cairn_state_layout *out, uint64_t *end);
 
-enum { CAIRN_FORWARD_ALL_LOGITS = 1 };
+enum {
+    CAIRN_FORWARD_ALL_LOGITS  = 1,
+    /* The copy baseline (for measurement, never the default): the conventional host, whose engine
+     * owns the KV cache and logits. The forward copies the K/V rows of positions [0, pos) from
+     * base into an engine-owned buffer laid out as `layout`, runs there, and copies the K/V rows
+     * [0, pos + n) and the logits rows it wrote back into base. Results are bit for bit those of
+     * the in-place forward. Bytes copied per call, added to cairn_model_bytes_copied:
+     *   2 · n_layer · (2·pos + n) · n_head_kv · head_dim · 2  +  rows · n_vocab · 4
+     * (rows = n with ALL_LOGITS, else 1; nothing is copied back when the call fails). The buffer
+     * (layout.size bytes, pages committed as written) is kept until the model is freed. */
+    CAIRN_FORWARD_COPY_STATE  = 2
+};
 
 /* Runs tokens[0..n) at positions pos..pos+n-1. Writes K/V rows of those positions and
  * logits (last token into row 0, or every token into rows 0..n-1 with ALL_LOGITS) into
@@ -245,7 +263,8 @@ CAIRN_API cairn_status cairn_forward(cairn_model *m, void *base, const cairn_sta
 CAIRN_API cairn_status cairn_kv_shift(cairn_model *m, void *base, const cairn_state_layout *layout,
                                       uint32_t n_past, uint32_t keep, uint32_t discard);
 
-/* Bytes the engine copied between caller memory and its own (should stay 0). */
+/* Bytes the engine copied between caller memory and its own since the load: 0 unless a forward ran
+ * with CAIRN_FORWARD_COPY_STATE (the in-place path copies nothing). */
 CAIRN_API uint64_t     cairn_model_bytes_copied(const cairn_model *m);
 /* Estimated bytes needed: mapped weights + KV for n_ctx + engine scratch. */
 CAIRN_API uint64_t     cairn_model_estimate(const cairn_model *m, uint32_t n_ctx);

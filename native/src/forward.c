@@ -429,9 +429,11 @@ cairn_status cairn_forward(cairn_model *m, void *base, const cairn_state_layout 
     for (uint32_t i = 0; i < n; i++)
         if (tokens[i] < 0 || (uint32_t)tokens[i] >= m->info.n_vocab)
             return cairn_fail(CAIRN_E_TOKEN, "forward: token %d at index %u is outside the vocabulary of %u", tokens[i], i, m->info.n_vocab);
+    const bool copy = flags & CAIRN_FORWARD_COPY_STATE;
     pthread_mutex_lock(&m->lock);
     s = scratch_reserve(m, CAIRN_MIN((int64_t)n, MAX_BATCH), (int64_t)pos + n);
     uint8_t *b = base;
+    if (!s && copy && !(b = cairn_state_copy_in(m, base, L, pos))) s = CAIRN_E_NOMEM;
     float *logits = (float *)(b + L->logits_off);
     for (uint32_t done = 0; !s && done < n;) {
         const uint32_t c = CAIRN_MIN(n - done, (uint32_t)MAX_BATCH);
@@ -441,6 +443,7 @@ cairn_status cairn_forward(cairn_model *m, void *base, const cairn_state_layout 
         s = forward_chunk(m, b, L, tokens + done, c, pos + done, out, all, cancel);
         done += c;
     }
+    if (!s && copy) cairn_state_copy_out(m, base, L, pos, n, all ? n : 1);
     pthread_mutex_unlock(&m->lock);
     return s;
 }

@@ -1,5 +1,5 @@
 /* kernels-neon.c — arm64 kernels (NEON + dotprod + fp16), compiled with
- * -march=armv8.2-a+dotprod+fp16. Same tile scheme as kernels-avx2.c: R weight rows x C
+ * -march=armv8.2-a+dotprod+fp16. Same tile scheme as kernels-x86.c: R weight rows x C
  * activation columns per pass, integer dot products with vdotq_s32, per-block float scaling.
  * Covered: q4_0, q8_0, q4_K, q6_K, f16 (and the f16 attention helpers). Other weight types and
  * the activation quantizers are NULL here, so the engine uses the reference for them.

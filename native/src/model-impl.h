@@ -61,7 +61,9 @@ struct cairn_model {
     cairn_range  *range;                    /* [n_threads], see forward.c */
     cairn_scratch scratch;
     pthread_mutex_t lock;                   /* one forward at a time per model (shared scratch) */
-    atomic_uint_least64_t bytes_copied;
+    atomic_uint_least64_t bytes_copied;     /* see cairn_model_bytes_copied */
+    uint8_t      *shadow;                   /* CAIRN_FORWARD_COPY_STATE's engine-owned state (state-copy.c) */
+    uint64_t      shadow_size;
 };
 
 /* RoPE angle of pair i at position pos: forward.c rotates by it, kvshift.c re-rotates with it. */
@@ -72,6 +74,14 @@ static inline float cairn_rope_angle(const cairn_model *m, uint32_t i, int64_t p
 /* Checks a caller's state layout against the model (regions inside layout->size, aligned,
  * disjoint, f16 KV); `who` starts the error text. CAIRN_E_ARG / CAIRN_E_LAYOUT. (forward.c) */
 cairn_status cairn_check_layout(const cairn_model *m, const void *base, const cairn_state_layout *L, const char *who);
+
+/* The copy baseline (CAIRN_FORWARD_COPY_STATE, state-copy.c), called under m->lock: copy_in returns
+ * the engine-owned buffer holding base's K/V rows [0, pos) (NULL and an error when it cannot be
+ * allocated); copy_out copies K/V rows [0, pos + n) and `logit_rows` logits rows back to base.
+ * Both add what they copy to m->bytes_copied. */
+uint8_t *cairn_state_copy_in(cairn_model *m, const uint8_t *base, const cairn_state_layout *L, uint32_t pos);
+void     cairn_state_copy_out(cairn_model *m, uint8_t *base, const cairn_state_layout *L, uint32_t pos, uint32_t n, uint32_t logit_rows);
+void     cairn_state_copy_free(cairn_model *m);
 
 /* Frees the engine's activation scratch (forward.c). */
 void cairn_scratch_free(cairn_scratch *s);

@@ -316,6 +316,7 @@ void cairn_model_free(cairn_model *m) {
     if (m->pool) cairn_pool_free(m->pool);
     free(m->range);
     cairn_scratch_free(&m->scratch);
+    cairn_state_copy_free(m);
     free(m->layers);
     cairn_gguf_free(m->gguf);
     pthread_mutex_destroy(&m->lock);

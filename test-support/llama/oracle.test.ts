@@ -2,8 +2,8 @@
 // for every weight preset, tied/untied output, with and without rope_freqs, and that the oracle
 // returns full-vocabulary log-probability rows and greedy tokens.
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedLlamaModel, LLAMA_PRESETS, planLlamaTensors, tinyConfig, type LlamaConfig, type TinyShape } from '../../electron/engine/llama-builder.js';
-import { GgmlType, typeName } from '../../electron/engine/quantize.js';
+import { cachedLlamaModel, LLAMA_PRESETS, planLlamaTensors, tinyConfig, type LlamaConfig, type TinyShape } from '../llama-builder.js';
+import { GGML_TYPE, ggmlTypeName } from '../../electron/engine/ggml-types.js';
 import { llamaDisposeAll, llamaGreedyDetailed, llamaLoad, llamaLogits, llamaTokenize } from './oracle.js';
 
 afterAll(async () => { await llamaDisposeAll(); });
@@ -33,18 +33,18 @@ for (const preset of LLAMA_PRESETS) {
 describe('llama.cpp oracle on builder models', () => {
   it('tensor plans use the preset types (llama-quantize rules)', () => {
     const plan = planLlamaTensors(tinyConfig('tiny-hd64-gqa4', 'q4_k_m', { nLayer: 8, tiedOutput: true }));
-    const t = (n: string) => typeName(plan.find((p) => p.name === n)!.type);
-    expect(t('token_embd.weight')).toBe('q6_k'); // tied → output rules
-    expect(t('blk.0.attn_v.weight')).toBe('q6_k');
-    expect(t('blk.1.attn_v.weight')).toBe('q4_k');
-    expect(t('blk.0.ffn_down.weight')).toBe('q6_k');
-    expect(t('blk.3.ffn_down.weight')).toBe('q6_k'); // (3 - 1) % 3 == 2
-    expect(t('blk.7.ffn_down.weight')).toBe('q6_k');
-    expect(t('blk.2.ffn_gate.weight')).toBe('q4_k');
-    expect(plan.find((p) => p.name === 'blk.0.attn_norm.weight')!.type).toBe(GgmlType.F32);
+    const t = (n: string) => ggmlTypeName(plan.find((p) => p.name === n)!.type);
+    expect(t('token_embd.weight')).toBe('q6_K'); // tied → output rules
+    expect(t('blk.0.attn_v.weight')).toBe('q6_K');
+    expect(t('blk.1.attn_v.weight')).toBe('q4_K');
+    expect(t('blk.0.ffn_down.weight')).toBe('q6_K');
+    expect(t('blk.3.ffn_down.weight')).toBe('q6_K'); // (3 - 1) % 3 == 2
+    expect(t('blk.7.ffn_down.weight')).toBe('q6_K');
+    expect(t('blk.2.ffn_gate.weight')).toBe('q4_K');
+    expect(plan.find((p) => p.name === 'blk.0.attn_norm.weight')!.type).toBe(GGML_TYPE.F32);
     const untied = planLlamaTensors(tinyConfig('tiny-hd32', 'q4_0', { tiedOutput: false }));
-    expect(typeName(untied.find((p) => p.name === 'output.weight')!.type)).toBe('q8_0'); // Q6_K falls back: 128 % 256
-    expect(typeName(untied.find((p) => p.name === 'token_embd.weight')!.type)).toBe('q4_0');
+    expect(ggmlTypeName(untied.find((p) => p.name === 'output.weight')!.type)).toBe('q8_0'); // Q6_K falls back: 128 % 256
+    expect(ggmlTypeName(untied.find((p) => p.name === 'token_embd.weight')!.type)).toBe('q4_0');
   });
 
   for (const c of cases) {

@@ -6,7 +6,6 @@ import { parseArgs, intOpt, UsageError } from '../args.js';
 import { backendOpt } from './eval.js';
 import { EngineError } from '../../engine/native.js';
 import { WEIGHTS, type WeightsMode } from '../../engine/model.js';
-import { cachedLlamaModel, llama32_1bConfig, tinyConfig, LLAMA_PRESETS, TINY_SHAPES, type LlamaPreset, type TinyShape } from '../../engine/llama-builder.js';
 
 export const usage = 'bench <file.gguf | --synthetic 1b:q4_k_m> [--threads N] [--prefill 512] [--decode 128] [--reps 3] [--against llama.cpp] [--weights auto|map|copy] [--json]';
 
@@ -16,21 +15,13 @@ function weightsOpt(v: string | true | undefined): WeightsMode {
   return v as WeightsMode;
 }
 
-/** "1b:q4_k_m" or "tiny-hd32:q8_0" → a cached generated model's path. */
-export function syntheticModel(spec: string): string {
-  const [shape, preset] = spec.split(':');
-  if (!LLAMA_PRESETS.includes(preset as LlamaPreset))
-    throw new UsageError(`--synthetic: unknown type '${preset}' (one of ${LLAMA_PRESETS.join(', ')})`);
-  if (shape === '1b') return cachedLlamaModel(llama32_1bConfig(preset as LlamaPreset));
-  if (shape in TINY_SHAPES) return cachedLlamaModel(tinyConfig(shape as TinyShape, preset as LlamaPreset));
-  throw new UsageError(`--synthetic: unknown shape '${shape}' (1b or ${Object.keys(TINY_SHAPES).join(', ')})`);
-}
-
 export async function run(argv: string[]): Promise<number> {
   try {
     const { positional, opts } = parseArgs(argv, ['threads', 'prefill', 'decode', 'reps', 'against', 'synthetic', 'backend', 'weights']);
     if (positional.length + (opts.synthetic ? 1 : 0) !== 1) throw new UsageError(`usage: cairn ${usage}`);
     if (opts.against !== undefined && opts.against !== 'llama.cpp') throw new UsageError('--against takes llama.cpp');
+    // the benchmark's code (and its model builder) loads only for this command
+    const { syntheticModel } = await import('../../../bench/synthetic.js');
     const path = typeof opts.synthetic === 'string' ? syntheticModel(opts.synthetic) : positional[0];
     const { compare, formatComparisons } = await import('../../../bench/compare.js');
     const c = await compare(path, {

@@ -105,7 +105,9 @@ function notice(r: TurnResult): void {
 function statsLine(s: Session): string {
   const t = s.conv.stats();
   return `tokens ${t.prefillTokens} prefilled (${t.reusedTokens} reused) + ${t.decodeTokens} generated, position ${t.position}/${t.nCtx}, ` +
-    `prefill ${fmt(t.prefillTokPerS)} tok/s, decode ${fmt(t.decodeTokPerS)} tok/s, bytes copied ${t.bytesCopied}`;
+    `prefill ${fmt(t.prefillTokPerS)} tok/s, decode ${fmt(t.decodeTokPerS)} tok/s\n` +
+    `bytes copied between actor and engine ${t.bytesCopied}\n` +
+    `bytes copied by forks ${t.bytesForked}`;
 }
 
 async function interactive(s: Session): Promise<number> {

@@ -2,6 +2,7 @@
 // Architecture, dimensions, tensor types, size, chat template — or a one-line error and exit 1.
 // A .cairn snapshot: fully verified (inspectSnapshot), then its model, tokens, transcript and sizes.
 import { parseArgs, UsageError } from '../args.js';
+import { GGUF_VALUE } from '../../engine/ggml-types.js';
 import { GgufFile } from '../../engine/gguf.js';
 import { Model } from '../../engine/model.js';
 import { EngineError } from '../../engine/native.js';
@@ -39,7 +40,7 @@ export function inspectGguf(path: string): GgufReport {
     const tensors = g.tensors();
     const types: Record<string, number> = {};
     for (const t of tensors) types[t.typeName] = (types[t.typeName] ?? 0) + 1;
-    const str = (k: string) => (g.typeOf(k) === 8 ? g.getString(k) : undefined);
+    const str = (k: string) => (g.typeOf(k) === GGUF_VALUE.STRING ? g.getString(k) : undefined);
     const report: GgufReport = {
       file: path, version: g.version, fileSize: g.fileSize, architecture: str('general.architecture'), name: str('general.name'),
       metadata: metadataSummary(g), tensorCount: tensors.length, tensorTypes: types,

@@ -42,3 +42,9 @@ export class SnapshotError extends Error {
 export function snapErr(code: SnapshotErrorCode, path: string, field: string, what: string): SnapshotError {
   return new SnapshotError(code, `${path}: ${field}: ${what}`, path, field);
 }
+
+/** SNAP_IO for a failed file operation, with the system's code and message. */
+export function ioErr(path: string, what: string, e: unknown): SnapshotError {
+  const err = e as NodeJS.ErrnoException;
+  return snapErr('SNAP_IO', path, 'file', `${what}: ${err?.code ?? ''} ${err?.message ?? String(e)}`.trim());
+}

@@ -35,9 +35,10 @@ const isUint = (v: JsonValue) => typeof v === 'number' && Number.isSafeInteger(v
 /**
  * Safetensors-level checks: strict UTF-8 JSON; no duplicate keys or numbers > 2^53 - 1; entries exactly
  * {dtype, shape, data_offsets}; dtype allowlist; rank <= 4; byte size == product(shape) * dtype size;
- * offsets contiguous from 0; last end == dataBytes; __metadata__ present and string -> string.
+ * offsets contiguous from 0; last end == dataBytes (when given: the bytes after the header; the lenient
+ * readSnapshotMeta leaves it out); __metadata__ present and string -> string.
  */
-export function parseHeader(path: string, header: Uint8Array, dataBytes: number): ParsedHeader {
+export function parseHeader(path: string, header: Uint8Array, dataBytes?: number): ParsedHeader {
   let text: string;
   try {
     text = decoder.decode(header);
@@ -99,8 +100,8 @@ export function parseHeader(path: string, header: Uint8Array, dataBytes: number)
     }
     pos = t.end;
   }
-  if (pos > dataBytes) throw snapErr('SNAP_TRUNCATED', path, 'data', `tensors need ${pos} bytes, file holds ${dataBytes}`);
-  if (pos < dataBytes) throw snapErr('SNAP_DATA_LENGTH', path, 'data', `${dataBytes - pos} bytes after the last tensor`);
+  if (dataBytes !== undefined && pos > dataBytes) throw snapErr('SNAP_TRUNCATED', path, 'data', `tensors need ${pos} bytes, file holds ${dataBytes}`);
+  if (dataBytes !== undefined && pos < dataBytes) throw snapErr('SNAP_DATA_LENGTH', path, 'data', `${dataBytes - pos} bytes after the last tensor`);
   if (metadata === undefined) throw snapErr('SNAP_METADATA', path, '__metadata__', 'missing');
   return { metadata, tensors };
 }

@@ -7,6 +7,8 @@ export const SNAPSHOT_FORMAT = 'cairn-snapshot';
 export const SNAPSHOT_FORMAT_VERSION = '2';
 /** Largest header (JSON) the reader accepts. */
 export const MAX_HEADER_BYTES = 1 << 20;
+/** Bytes per read or write call when streaming a file. */
+export const IO_CHUNK = 1 << 24;
 
 /** Identity of the model whose KV cache a snapshot holds. Identity is `sha256`; the rest is for checks and display. */
 export interface SnapshotModel {

@@ -8,32 +8,18 @@
 // writes. Cairn follows the Jinja (what the model was trained with, and what llama-server --jinja
 // renders); the test pins the exact difference.
 import { beforeAll, describe, expect, it } from 'vitest';
-import koffi from 'koffi';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ensureOracleInstalled } from '../../../test-support/llama/oracle.js';
+import { llamaChatApplyTemplate, type ChatMsg } from '../../../test-support/llama/chat-template.js';
 import { BUILTIN_TEMPLATES, LLAMA_CPP_NAMES, detectFromTemplate, type BuiltinTemplateName } from './templates-builtin.js';
 import { renderChat } from './chat-template.js';
-import { llama32VocabData, llamaCppTemplate, REPO_ROOT } from './fixtures.js';
+import { llama32VocabData, llamaCppTemplate } from '../../../test-support/tokenizer/fixtures.js';
 
-type Msg = { role: string; content: string };
+type Msg = ChatMsg;
 let apply: (tmpl: string, msgs: Msg[], add: boolean) => string;
 
 beforeAll(() => {
   ensureOracleInstalled();
-  const lib = join(REPO_ROOT, 'test-support', 'llama', 'node_modules', '@node-llama-cpp', 'linux-x64', 'bins', 'linux-x64', 'libllama.v0.4.0.so');
-  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync(lib)) throw new Error(`libllama not found at ${lib}`);
-  const l = koffi.load(lib);
-  const ChatMessage = koffi.struct('llama_chat_message_t', { role: 'const char *', content: 'const char *' });
-  const fn = l.func('int32_t llama_chat_apply_template(const char *tmpl, const llama_chat_message_t *chat, size_t n_msg, bool add_ass, _Out_ uint8_t *buf, int32_t length)');
-  void ChatMessage;
-  apply = (tmpl, msgs, add) => {
-    let buf = new Uint8Array(4096);
-    let n = fn(tmpl, msgs, msgs.length, add, buf, buf.length) as number;
-    if (n > buf.length) { buf = new Uint8Array(n); n = fn(tmpl, msgs, msgs.length, add, buf, buf.length) as number; }
-    if (n < 0) throw new Error(`llama_chat_apply_template(${tmpl.slice(0, 30)}) failed: ${n}`);
-    return Buffer.from(buf.subarray(0, n)).toString('utf8');
-  };
+  apply = llamaChatApplyTemplate();
 });
 
 const CONVERSATIONS: Msg[][] = [

@@ -1,10 +1,9 @@
-// Unit tests: special-token safety, BOS handling, streaming detokenization, templates and fallbacks,
-// the CLI commands. Oracle agreement with llama.cpp is in oracle.test.ts / template-oracle.test.ts.
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Unit tests: special-token safety, BOS handling, streaming detokenization, templates and fallbacks.
+// The CLI commands are tested in electron/cli/tokenize-template.test.ts; oracle agreement with
+// llama.cpp in oracle.test.ts / template-oracle.test.ts.
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer } from './index.js';
-import { llama32VocabData, llama32Gguf, FIXTURE_DIR } from './fixtures.js';
+import { llama32VocabData } from '../../../test-support/tokenizer/fixtures.js';
 import { completePrefix } from './detokenize.js';
 import { preTokenizer, pretokenize } from './pretokenize.js';
 import { BUILTIN_TEMPLATES } from './templates-builtin.js';
@@ -116,28 +115,5 @@ describe('chat templates', () => {
   it('has the six built-in formats', () => {
     expect(Object.keys(BUILTIN_TEMPLATES).sort()).toEqual(['chatml', 'gemma', 'llama2', 'llama3', 'mistral', 'phi3']);
     expect(BUILTIN_TEMPLATES.chatml(msgs.slice(1, 2), true)).toBe('<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n');
-  });
-});
-
-describe('CLI', () => {
-  it('cairn tokenize --json and cairn template', async () => {
-    const path = llama32Gguf();
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const tokenize = await import('../../cli/commands/tokenize.js');
-    expect(await tokenize.run([path, '--text', 'Hello world', '--json'])).toBe(0);
-    expect(JSON.parse(log.mock.calls.at(-1)![0] as string).ids).toEqual([9906, 1917]);
-    const mpath = join(FIXTURE_DIR, 'messages.json');
-    writeFileSync(mpath, JSON.stringify([{ role: 'user', content: 'Hi' }]));
-    const template = await import('../../cli/commands/template.js');
-    expect(await template.run([path, '--messages', mpath, '--json', '--date', '2024-07-26'])).toBe(0);
-    const out = JSON.parse(log.mock.calls.at(-1)![0] as string);
-    expect(out.template).toBe('gguf');
-    expect(out.text).toContain('Today Date: 26 Jul 2024');
-    expect(out.ids[0]).toBe(128000);
-    expect(out.stopTokens).toEqual([128001, 128008, 128009]);
-    log.mockRestore();
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await tokenize.run([path])).toBe(1);
-    err.mockRestore();
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bf16ToF32, dequantize, f16ToF32, f32ToBf16, f32ToF16, GgmlType, quantizeQ4_0, quantizeQ8_0, randomTensorBytes, Rng, rowBytes,
-} from './quantize.js';
+import { GGML_TYPE, rowBytes } from '../electron/engine/ggml-types.js';
+import { bf16ToF32, dequantize, f16ToF32, f32ToBf16, f32ToF16, quantizeQ4_0, quantizeQ8_0, randomTensorBytes, Rng } from './quantize.js';
 
 describe('quantize', () => {
   it('f32 → f16 rounds to nearest even and round-trips every half', () => {
@@ -32,19 +31,19 @@ describe('quantize', () => {
     for (let i = 0; i < 64; i++) x[i] = Math.sin(i * 0.7) * (i < 32 ? 1 : 100);
     const q8 = quantizeQ8_0(x);
     expect(q8.length).toBe(68);
-    const y8 = dequantize(GgmlType.Q8_0, q8, 64);
+    const y8 = dequantize(GGML_TYPE.Q8_0, q8, 64);
     for (let i = 0; i < 64; i++) expect(Math.abs(y8[i] - x[i])).toBeLessThanOrEqual((i < 32 ? 1 : 100) / 127);
     // the largest magnitude maps to ±127
     expect(Math.max(...Array.from(new Int8Array(q8.buffer, 2, 32)).map(Math.abs))).toBe(127);
     const q4 = quantizeQ4_0(x);
     expect(q4.length).toBe(36);
-    const y4 = dequantize(GgmlType.Q4_0, q4, 64);
+    const y4 = dequantize(GGML_TYPE.Q4_0, q4, 64);
     for (let i = 0; i < 64; i++) expect(Math.abs(y4[i] - x[i])).toBeLessThanOrEqual((i < 32 ? 1 : 100) / 8 + 1e-3); // d/2, or d where +max clamps to 15
   });
 
   it('random blocks of every type are valid and have the requested spread', () => {
-    for (const t of [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
-      GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K]) {
+    for (const t of [GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16, GGML_TYPE.Q4_0, GGML_TYPE.Q4_1, GGML_TYPE.Q5_0, GGML_TYPE.Q5_1,
+      GGML_TYPE.Q8_0, GGML_TYPE.Q4_K, GGML_TYPE.Q5_K, GGML_TYPE.Q6_K]) {
       const n = 256 * 64;
       const a = randomTensorBytes(t, n, new Rng(5), { std: 0.03 });
       const b = randomTensorBytes(t, n, new Rng(5), { std: 0.03 });
@@ -57,7 +56,7 @@ describe('quantize', () => {
       expect(Math.abs(mean)).toBeLessThan(0.003);
       expect(std).toBeGreaterThan(0.02);
       expect(std).toBeLessThan(0.045);
-      if (t === GgmlType.Q8_0) for (let i = 0; i < n / 32; i++) expect(Array.from(a.subarray(i * 34 + 2, i * 34 + 34))).not.toContain(0x80);
+      if (t === GGML_TYPE.Q8_0) for (let i = 0; i < n / 32; i++) expect(Array.from(a.subarray(i * 34 + 2, i * 34 + 34))).not.toContain(0x80);
     }
   });
 });

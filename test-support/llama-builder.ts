@@ -10,8 +10,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GGUF_VALUE, GgufWriter } from './gguf-writer.js';
-import { GgmlType, Rng, TYPE_TRAITS, WEIGHT_TYPES, quantizeF32, randomTensorBytes, rowBytes, type WeightTypeName } from './quantize.js';
+import { GgufWriter } from '../electron/engine/gguf-writer.js';
+import { GGML_TYPE, GGML_TYPE_BY_NAME, GGML_TYPE_INFO, GGUF_VALUE, rowBytes, type GgmlTypeName } from '../electron/engine/ggml-types.js';
+import { Rng, quantizeF32, randomTensorBytes } from './quantize.js';
 
 /** Bump when the bytes produced for a given config change (invalidates the model cache). */
 export const BUILDER_VERSION = 3;
@@ -37,7 +38,7 @@ export interface LlamaConfig {
   /** Weight-type preset (llama.cpp ftype); default 'f16'. */
   preset?: LlamaPreset;
   /** Per-class type overrides (applied after the preset's rules, before shape fallbacks). */
-  types?: Partial<Record<TensorClass, WeightTypeName>>;
+  types?: Partial<Record<TensorClass, GgmlTypeName>>;
   /** No output.weight: the output projection reuses token_embd (Llama 3.2 1B/3B). Default false. */
   tiedOutput?: boolean;
   /** Writes rope_freqs.weight (F32 [headDim/2]) with Llama 3.x's rope scaling factors. Default false. */
@@ -59,9 +60,9 @@ const FTYPE: Record<LlamaPreset, number> = {
   f32: 0, f16: 1, q4_0: 2, q4_1: 3, q8_0: 7, q5_0: 8, q5_1: 9, q4_k_m: 15, q5_k_m: 17, q6_k: 18, bf16: 32,
 };
 const PRESET_BASE: Record<LlamaPreset, number> = {
-  f32: GgmlType.F32, f16: GgmlType.F16, bf16: GgmlType.BF16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0,
-  q4_1: GgmlType.Q4_1, q5_0: GgmlType.Q5_0, q5_1: GgmlType.Q5_1, q4_k_m: GgmlType.Q4_K, q5_k_m: GgmlType.Q5_K,
-  q6_k: GgmlType.Q6_K,
+  f32: GGML_TYPE.F32, f16: GGML_TYPE.F16, bf16: GGML_TYPE.BF16, q8_0: GGML_TYPE.Q8_0, q4_0: GGML_TYPE.Q4_0,
+  q4_1: GGML_TYPE.Q4_1, q5_0: GGML_TYPE.Q5_0, q5_1: GGML_TYPE.Q5_1, q4_k_m: GGML_TYPE.Q4_K, q5_k_m: GGML_TYPE.Q5_K,
+  q6_k: GGML_TYPE.Q6_K,
 };
 /** Presets produced by llama-quantize (its per-tensor rules apply); the others come from convert_hf_to_gguf. */
 const QUANTIZE_PRESETS = new Set<LlamaPreset>(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k_m', 'q5_k_m', 'q6_k']);
@@ -105,13 +106,13 @@ function useMoreBits(i: number, n: number): boolean {
 
 /** tensor_type_fallback: a type whose block does not divide the row length is demoted. */
 function fallbackType(type: number, ncols: number): number {
-  const blck = TYPE_TRAITS[type].blck;
+  const blck = GGML_TYPE_INFO[type].blck;
   if (ncols % blck === 0) return type;
   let t = type;
-  if (type === GgmlType.Q4_K) t = GgmlType.Q5_0;
-  else if (type === GgmlType.Q5_K) t = GgmlType.Q5_1;
-  else if (type === GgmlType.Q6_K) t = GgmlType.Q8_0;
-  if (ncols % TYPE_TRAITS[t].blck !== 0) t = GgmlType.F16;
+  if (type === GGML_TYPE.Q4_K) t = GGML_TYPE.Q5_0;
+  else if (type === GGML_TYPE.Q5_K) t = GGML_TYPE.Q5_1;
+  else if (type === GGML_TYPE.Q6_K) t = GGML_TYPE.Q8_0;
+  if (ncols % GGML_TYPE_INFO[t].blck !== 0) t = GGML_TYPE.F16;
   return t;
 }
 
@@ -123,15 +124,15 @@ function chooseType(cfg: Required<Pick<LlamaConfig, 'preset' | 'tiedOutput' | 'n
   if (QUANTIZE_PRESETS.has(preset)) {
     const isOutput = cls === 'output' || (cls === 'token_embd' && cfg.tiedOutput);
     if (isOutput) {
-      t = ncols % TYPE_TRAITS[base].blck !== 0 ? GgmlType.Q8_0 : base !== GgmlType.Q8_0 ? GgmlType.Q6_K : base;
+      t = ncols % GGML_TYPE_INFO[base].blck !== 0 ? GGML_TYPE.Q8_0 : base !== GGML_TYPE.Q8_0 ? GGML_TYPE.Q6_K : base;
     } else if (cls === 'attn_v') {
-      if ((preset === 'q4_k_m' || preset === 'q5_k_m') && useMoreBits(layer, cfg.nLayer)) t = GgmlType.Q6_K;
+      if ((preset === 'q4_k_m' || preset === 'q5_k_m') && useMoreBits(layer, cfg.nLayer)) t = GGML_TYPE.Q6_K;
     } else if (cls === 'ffn_down') {
-      if ((preset === 'q4_k_m' || preset === 'q5_k_m') && useMoreBits(layer, cfg.nLayer)) t = GgmlType.Q6_K;
+      if ((preset === 'q4_k_m' || preset === 'q5_k_m') && useMoreBits(layer, cfg.nLayer)) t = GGML_TYPE.Q6_K;
     }
   }
   const o = cfg.types?.[cls];
-  if (o) t = WEIGHT_TYPES[o];
+  if (o) t = GGML_TYPE_BY_NAME[o];
   return fallbackType(t, ncols);
 }
 
@@ -243,8 +244,8 @@ export function planLlamaTensors(config: LlamaConfig): TensorPlan[] {
   const out: TensorPlan[] = [];
   const mat = (name: string, cls: TensorClass, layer: number, ne0: number, ne1: number) =>
     out.push({ name, type: chooseType(c, cls, layer, ne0), ne: [ne0, ne1], std: ws / Math.sqrt(ne0), mean: 0, kind: 'matrix' });
-  const norm = (name: string) => out.push({ name, type: GgmlType.F32, ne: [nEmbd], std: 0.1, mean: 1, kind: 'norm' });
-  if (c.ropeFreqs) out.push({ name: 'rope_freqs.weight', type: GgmlType.F32, ne: [headDim / 2], std: 0, mean: 0, kind: 'rope_freqs' });
+  const norm = (name: string) => out.push({ name, type: GGML_TYPE.F32, ne: [nEmbd], std: 0.1, mean: 1, kind: 'norm' });
+  if (c.ropeFreqs) out.push({ name: 'rope_freqs.weight', type: GGML_TYPE.F32, ne: [headDim / 2], std: 0, mean: 0, kind: 'rope_freqs' });
   // token_embd rows are read one at a time (get_rows), but for tied output it is also the output
   // matrix: std 1/sqrt(n_embd) keeps the logits O(1) either way.
   mat('token_embd.weight', 'token_embd', 0, nEmbd, nVocab);

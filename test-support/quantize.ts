@@ -10,51 +10,7 @@
 // so that an element has mean ≈ 0 and standard deviation ≈ `std`, so random-weight models keep
 // their activations O(1) when `std` ≈ 1/sqrt(row length).
 
-/** ggml tensor type numbers (as stored in GGUF). */
-export const GgmlType = {
-  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q8_1: 9,
-  Q4_K: 12, Q5_K: 13, Q6_K: 14, Q8_K: 15, BF16: 30,
-} as const;
-export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType];
-
-export type WeightTypeName = 'f32' | 'f16' | 'bf16' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q4_k' | 'q5_k' | 'q6_k';
-
-/** Elements per block and bytes per block, per ggml type. */
-export const TYPE_TRAITS: Record<number, { name: WeightTypeName; blck: number; size: number }> = {
-  [GgmlType.F32]: { name: 'f32', blck: 1, size: 4 },
-  [GgmlType.F16]: { name: 'f16', blck: 1, size: 2 },
-  [GgmlType.BF16]: { name: 'bf16', blck: 1, size: 2 },
-  [GgmlType.Q4_0]: { name: 'q4_0', blck: 32, size: 18 },
-  [GgmlType.Q4_1]: { name: 'q4_1', blck: 32, size: 20 },
-  [GgmlType.Q5_0]: { name: 'q5_0', blck: 32, size: 22 },
-  [GgmlType.Q5_1]: { name: 'q5_1', blck: 32, size: 24 },
-  [GgmlType.Q8_0]: { name: 'q8_0', blck: 32, size: 34 },
-  [GgmlType.Q4_K]: { name: 'q4_k', blck: 256, size: 144 },
-  [GgmlType.Q5_K]: { name: 'q5_k', blck: 256, size: 176 },
-  [GgmlType.Q6_K]: { name: 'q6_k', blck: 256, size: 210 },
-};
-
-export const WEIGHT_TYPES: Record<WeightTypeName, number> = {
-  f32: GgmlType.F32, f16: GgmlType.F16, bf16: GgmlType.BF16, q4_0: GgmlType.Q4_0, q4_1: GgmlType.Q4_1,
-  q5_0: GgmlType.Q5_0, q5_1: GgmlType.Q5_1, q8_0: GgmlType.Q8_0, q4_k: GgmlType.Q4_K, q5_k: GgmlType.Q5_K,
-  q6_k: GgmlType.Q6_K,
-};
-
-function traits(type: number) {
-  const t = TYPE_TRAITS[type];
-  if (!t) throw new Error(`unsupported ggml type ${type}`);
-  return t;
-}
-
-export function typeName(type: number): WeightTypeName { return traits(type).name; }
-export function blockSize(type: number): number { return traits(type).blck; }
-
-/** Bytes of n elements of `type` (n must be a multiple of the block size). */
-export function rowBytes(type: number, n: number): number {
-  const t = traits(type);
-  if (n % t.blck !== 0) throw new Error(`${t.name}: ${n} elements is not a multiple of the block size ${t.blck}`);
-  return (n / t.blck) * t.size;
-}
+import { GGML_TYPE, ggmlType, rowBytes } from '../electron/engine/ggml-types.js';
 
 // ---- seeded PRNG ---------------------------------------------------------------------------
 
@@ -262,12 +218,12 @@ export function quantizeQ4_0(x: ArrayLike<number>): Uint8Array {
 /** Quantizes floats to one of the types that have a reference quantizer here. */
 export function quantize(type: number, x: ArrayLike<number>): Uint8Array {
   switch (type) {
-    case GgmlType.F32: return quantizeF32(x);
-    case GgmlType.F16: return quantizeF16(x);
-    case GgmlType.BF16: return quantizeBF16(x);
-    case GgmlType.Q8_0: return quantizeQ8_0(x);
-    case GgmlType.Q4_0: return quantizeQ4_0(x);
-    default: throw new Error(`no quantizer for type ${typeName(type)}`);
+    case GGML_TYPE.F32: return quantizeF32(x);
+    case GGML_TYPE.F16: return quantizeF16(x);
+    case GGML_TYPE.BF16: return quantizeBF16(x);
+    case GGML_TYPE.Q8_0: return quantizeQ8_0(x);
+    case GGML_TYPE.Q4_0: return quantizeQ4_0(x);
+    default: throw new Error(`no quantizer for type ${ggmlType(type).name}`);
   }
 }
 
@@ -284,12 +240,12 @@ export function dequantize(type: number, src: Uint8Array, n: number): Float32Arr
   const out = new Float32Array(n);
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const h = (o: number) => f16ToF32(dv.getUint16(o, true));
-  const nb = n / blockSize(type);
+  const nb = n / ggmlType(type).blck;
   switch (type) {
-    case GgmlType.F32: for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true); break;
-    case GgmlType.F16: for (let i = 0; i < n; i++) out[i] = h(2 * i); break;
-    case GgmlType.BF16: for (let i = 0; i < n; i++) out[i] = bf16ToF32(dv.getUint16(2 * i, true)); break;
-    case GgmlType.Q4_0:
+    case GGML_TYPE.F32: for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true); break;
+    case GGML_TYPE.F16: for (let i = 0; i < n; i++) out[i] = h(2 * i); break;
+    case GGML_TYPE.BF16: for (let i = 0; i < n; i++) out[i] = bf16ToF32(dv.getUint16(2 * i, true)); break;
+    case GGML_TYPE.Q4_0:
       for (let i = 0; i < nb; i++) {
         const o = i * 18, d = h(o);
         for (let j = 0; j < 16; j++) {
@@ -298,7 +254,7 @@ export function dequantize(type: number, src: Uint8Array, n: number): Float32Arr
         }
       }
       break;
-    case GgmlType.Q4_1:
+    case GGML_TYPE.Q4_1:
       for (let i = 0; i < nb; i++) {
         const o = i * 20, d = h(o), m = h(o + 2);
         for (let j = 0; j < 16; j++) {
@@ -307,9 +263,9 @@ export function dequantize(type: number, src: Uint8Array, n: number): Float32Arr
         }
       }
       break;
-    case GgmlType.Q5_0:
-    case GgmlType.Q5_1: {
-      const has_m = type === GgmlType.Q5_1;
+    case GGML_TYPE.Q5_0:
+    case GGML_TYPE.Q5_1: {
+      const has_m = type === GGML_TYPE.Q5_1;
       const bs = has_m ? 24 : 22;
       for (let i = 0; i < nb; i++) {
         const o = i * bs, d = h(o), m = has_m ? h(o + 2) : 0;
@@ -325,15 +281,15 @@ export function dequantize(type: number, src: Uint8Array, n: number): Float32Arr
       }
       break;
     }
-    case GgmlType.Q8_0:
+    case GGML_TYPE.Q8_0:
       for (let i = 0; i < nb; i++) {
         const o = i * 34, d = h(o);
         for (let j = 0; j < 32; j++) out[i * 32 + j] = fr(dv.getInt8(o + 2 + j) * d);
       }
       break;
-    case GgmlType.Q4_K:
-    case GgmlType.Q5_K: {
-      const five = type === GgmlType.Q5_K;
+    case GGML_TYPE.Q4_K:
+    case GGML_TYPE.Q5_K: {
+      const five = type === GGML_TYPE.Q5_K;
       const bs = five ? 176 : 144;
       for (let i = 0; i < nb; i++) {
         const o = i * bs, d = h(o), dmin = h(o + 2);
@@ -356,7 +312,7 @@ export function dequantize(type: number, src: Uint8Array, n: number): Float32Arr
       }
       break;
     }
-    case GgmlType.Q6_K:
+    case GGML_TYPE.Q6_K:
       for (let i = 0; i < nb; i++) {
         const o = i * 210, d = h(o + 208);
         let ql = o, qh = o + 128, sc = o + 192, y = i * 256;
@@ -427,33 +383,33 @@ export function randomTensorBytes(type: number, n: number, rng: Rng, opts: Rando
   const dv = new DataView(out.buffer);
   const setH = (o: number, v: number) => dv.setUint16(o, f32ToF16(v), true);
   switch (type) {
-    case GgmlType.F32:
+    case GGML_TYPE.F32:
       for (let i = 0; i < n; i++) dv.setFloat32(4 * i, mean + std * rng.normal(), true);
       return out;
-    case GgmlType.F16:
+    case GGML_TYPE.F16:
       for (let i = 0; i < n; i++) dv.setUint16(2 * i, f32ToF16(mean + std * rng.normal()), true);
       return out;
-    case GgmlType.BF16:
+    case GGML_TYPE.BF16:
       for (let i = 0; i < n; i++) dv.setUint16(2 * i, f32ToBf16(mean + std * rng.normal()), true);
       return out;
   }
   if (mean !== 0) throw new Error('randomTensorBytes: a non-zero mean is only supported for float types');
   rng.fillBytes(out);
-  const nb = out.length / traits(type).size;
+  const nb = out.length / ggmlType(type).size;
   switch (type) {
-    case GgmlType.Q4_0: { // x = (q - 8) d
+    case GGML_TYPE.Q4_0: { // x = (q - 8) d
       const sd = std / rmsUniformInt(0, 15, 8);
       for (let i = 0; i < nb; i++) setH(i * 18, sd * rng.normal());
       break;
     }
-    case GgmlType.Q5_0: { // x = (q - 16) d
+    case GGML_TYPE.Q5_0: { // x = (q - 16) d
       const sd = std / rmsUniformInt(0, 31, 16);
       for (let i = 0; i < nb; i++) setH(i * 22, sd * rng.normal());
       break;
     }
-    case GgmlType.Q4_1:
-    case GgmlType.Q5_1: { // x = q d + m, d ≥ 0, m ≈ -d * mean(q)
-      const five = type === GgmlType.Q5_1;
+    case GGML_TYPE.Q4_1:
+    case GGML_TYPE.Q5_1: { // x = q d + m, d ≥ 0, m ≈ -d * mean(q)
+      const five = type === GGML_TYPE.Q5_1;
       const bs = five ? 24 : 20, qmax = five ? 31 : 15;
       const sd = std / rmsUniformInt(0, qmax, qmax / 2);
       for (let i = 0; i < nb; i++) {
@@ -463,7 +419,7 @@ export function randomTensorBytes(type: number, n: number, rng: Rng, opts: Rando
       }
       break;
     }
-    case GgmlType.Q8_0: { // x = q d, q in [-127, 127] (ggml never stores -128; SIMD sign tricks assume so)
+    case GGML_TYPE.Q8_0: { // x = q d, q in [-127, 127] (ggml never stores -128; SIMD sign tricks assume so)
       const sd = std / rmsUniformInt(-127, 127);
       for (let i = 0; i < nb; i++) {
         const o = i * 34;
@@ -472,9 +428,9 @@ export function randomTensorBytes(type: number, n: number, rng: Rng, opts: Rando
       }
       break;
     }
-    case GgmlType.Q4_K:
-    case GgmlType.Q5_K: { // x = d sc q - dmin m, q in [0, qmax]; dmin = d qmax/2 and m ≈ sc centre each sub-block
-      const five = type === GgmlType.Q5_K;
+    case GGML_TYPE.Q4_K:
+    case GGML_TYPE.Q5_K: { // x = d sc q - dmin m, q in [0, qmax]; dmin = d qmax/2 and m ≈ sc centre each sub-block
+      const five = type === GGML_TYPE.Q5_K;
       const bs = five ? 176 : 144, qmax = five ? 31 : 15;
       const sd = std / (RMS_SC6 * rmsUniformInt(0, qmax, qmax / 2));
       const sc = new Array<number>(8), mn = new Array<number>(8);
@@ -491,7 +447,7 @@ export function randomTensorBytes(type: number, n: number, rng: Rng, opts: Rando
       }
       break;
     }
-    case GgmlType.Q6_K: { // x = d sc (q - 32), sc int8
+    case GGML_TYPE.Q6_K: { // x = d sc (q - 32), sc int8
       const sd = std / (RMS_SC8 * rmsUniformInt(0, 63, 32));
       for (let i = 0; i < nb; i++) {
         const o = i * 210;

@@ -12,15 +12,16 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GgufWriter, GGUF_VALUE } from '../gguf-writer.js';
-import { TOKEN_TYPE, type VocabData } from './vocab.js';
+import { GgufWriter } from '../../electron/engine/gguf-writer.js';
+import { GGUF_VALUE } from '../../electron/engine/ggml-types.js';
+import { TOKEN_TYPE, type VocabData } from '../../electron/engine/tokenizer/vocab.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root: the nearest folder above with a package.json (works from src and dist). */
 export const REPO_ROOT = (() => {
   let d = here;
   for (let i = 0; i < 6; i++) { if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'electron'))) return d; d = dirname(d); }
-  return resolve(here, '..', '..', '..');
+  return resolve(here, '..', '..');
 })();
 
 export const FIXTURE_DIR = join(tmpdir(), 'cairn-tokenizer-fixtures');
