@@ -54,6 +54,24 @@ export function cpuVariants(oracleDir: string): CpuVariant[] {
   return out.sort((a, b) => b.score - a.score || a.variant.localeCompare(b.variant));
 }
 
+/**
+ * llama.cpp's x86-64 builds by the class of CPU they are for, named by the Cairn backend such a CPU
+ * runs (ggml's cpu-feats: skylakex and later have AVX-512, sapphirerapids adds AMX; haswell and
+ * alderlake are AVX2 without AVX-512; the rest predate AVX2). The first of each is the plain one.
+ */
+export const LLAMA_CPU_CLASS: Readonly<Record<string, readonly string[]>> = {
+  reference: ['x64', 'sse42', 'sandybridge', 'ivybridge', 'piledriver'],
+  avx2: ['haswell', 'alderlake'],
+  avx512: ['skylakex', 'cannonlake', 'cascadelake', 'icelake', 'cooperlake', 'zen4'],
+  amx: ['sapphirerapids'],
+};
+
+/** The build a CPU of that class would get: the highest-scoring one of the class this CPU can run. */
+export function bestCpuVariantFor(oracleDir: string, backend: string): string | undefined {
+  const cls = LLAMA_CPU_CLASS[backend] ?? [];
+  return cpuVariants(oracleDir).find((v) => v.score > 0 && cls.includes(v.variant))?.variant;
+}
+
 /** The variant ggml picks on this CPU (highest score), or undefined where there is one CPU build. */
 export function autoCpuVariant(oracleDir: string): string | undefined {
   const v = cpuVariants(oracleDir);
