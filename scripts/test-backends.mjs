@@ -7,13 +7,13 @@
 // (and why) comes from `cairn doctor --json`. Extra arguments are passed to vitest.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['electron/engine/model.test.ts', 'electron/engine/oracle.test.ts', 'electron/engine/kv-shift.test.ts',
   'electron/engine/builtin-model.test.ts'];
-/** The llama.cpp build of a CPU whose best Cairn backend is this one. */
-const LLAMA_CPU = { reference: 'x64', avx2: 'haswell', avx512: 'skylakex', amx: 'sapphirerapids' };
+// the plain llama.cpp build of each class of CPU (x64, haswell, skylakex, sapphirerapids)
+const { LLAMA_CPU_CLASS } = await import(pathToFileURL(join(root, 'dist', 'test-support', 'llama', 'cpu-variant.js')).href);
 
 const doc = spawnSync(process.execPath, [join(root, 'bin', 'cairn.js'), 'doctor', '--json'], { encoding: 'utf8' });
 if (doc.status !== 0) { console.error(`test-backends: cairn doctor failed\n${doc.stderr}`); process.exit(1); }
@@ -26,7 +26,7 @@ for (const t of report.tests) {
   if (!m) continue;
   const backend = m[1];
   if (!t.runs || !t.why.startsWith('CAIRN_BACKEND')) { console.log(`test-backends: ${backend}: ${t.runs ? '' : 'skipped: '}${t.why}`); continue; }
-  const llama = LLAMA_CPU[backend];
+  const llama = LLAMA_CPU_CLASS[backend]?.[0];
   const pin = llama && runnable.has(llama) ? llama : undefined;
   console.log(`test-backends: CAIRN_BACKEND=${backend}, llama.cpp CPU build ${pin ?? `${report.oracle.auto ?? 'its only one'} (${llama ? `${llama} cannot run here` : 'no pinning on this platform'})`}`);
   const env = { ...process.env, CAIRN_BACKEND: backend, ...(pin ? { CAIRN_ORACLE_CPU: pin } : {}) };
