@@ -35,6 +35,7 @@ export interface DoctorReport {
   tools: Record<string, string | null>;
   oracle: { installed: boolean; version?: string; variants: { variant: string; score: number }[]; auto?: string; pinned?: string };
   electron: { package?: string; binary: string | null; why?: string };
+  numpy: boolean;
   tests: TestPart[];
 }
 
@@ -129,6 +130,9 @@ function testPlan(r: Omit<DoctorReport, 'tests'>): TestPart[] {
   }
   parts.push({ part: 'llama.cpp oracle', runs: r.oracle.installed, why: r.oracle.installed ? `node-llama-cpp ${r.oracle.version}, CPU build ${r.oracle.pinned ?? r.oracle.auto ?? 'its only one'}` : 'not installed (node scripts/oracle-install.mjs)' });
   parts.push({ part: 'xxhsum cross-check', runs: !!t.xxhsum, why: t.xxhsum ? 'snapshot data_xxh64 vs xxhsum -H1' : 'xxhsum not installed (apt-get install xxhash)' });
+  parts.push({ part: 'Python snapshot reader', runs: !!t.python3, why: t.python3 ? 'an independent safetensors parser reads .cairn files' : 'python3 not installed' });
+  parts.push({ part: 'numpy view of a snapshot', runs: r.numpy, why: r.numpy ? 'numpy reads k.0 as float16' : 'python3 with numpy not installed' });
+  parts.push({ part: 'libFuzzer (10 s in vitest)', runs: !!r.compilers.clang, why: r.compilers.clang ? 'the GGUF reader under libFuzzer' : 'clang not installed (apt-get install clang libclang-rt-14-dev)' });
   parts.push({ part: 'Electron app', runs: false, why: r.electron.binary ? 'no Electron tests yet' : `no Electron binary: ${r.electron.why}` });
   return parts;
 }
@@ -145,28 +149,30 @@ export async function doctorReport(): Promise<DoctorReport> {
       .map((c) => [c, version(c)])),
     oracle: await oracleInfo(),
     electron: electronInfo(),
+    numpy: spawnSync('python3', ['-c', 'import numpy'], { timeout: 20_000 }).status === 0,
   };
   return { ...r, tests: testPlan(r) };
 }
 
 export function formatDoctor(r: DoctorReport): string {
+  const row = (label: string, value: string) => `  ${`${label}:`.padEnd(24)}${value}`;
   const have = (v: string | null) => v ?? 'not found';
   const avail = Object.entries(r.backends).map(([b, s]) => (s.available ? b : `${b} (no: ${s.why})`));
-  const lines = [
+  const runs = r.oracle.variants.filter((v) => v.score > 0).map((v) => v.variant);
+  return [
     `cairn doctor — ${r.platform} ${r.arch}, ${r.cpu}`,
-    `  CPU features:         ${r.features.join(' ') || '(none of the ones Cairn uses)'}`,
-    `  backends:             ${avail.join(', ')}`,
-    `  chosen:               ${r.backendChosen}${r.backendForced ? ` (CAIRN_BACKEND=${r.backendForced}; auto would pick ${r.backendAuto})` : ' (auto)'}`,
-    `  huge pages:           ${r.hugePages}`,
-    ...Object.entries(r.compilers).map(([c, v]) => `  ${`${c}:`.padEnd(24)}${have(v)}`),
-    ...Object.entries(r.tools).map(([c, v]) => `  ${`${c}:`.padEnd(24)}${have(v)}`),
-    `  llama.cpp:            ${r.oracle.installed ? `node-llama-cpp ${r.oracle.version}` : 'not installed'}${r.oracle.variants.length
-      ? `; CPU builds this CPU runs: ${r.oracle.variants.filter((v) => v.score > 0).map((v) => v.variant).join(', ')}; picks ${r.oracle.auto}${r.oracle.pinned ? `, pinned ${r.oracle.pinned} (CAIRN_ORACLE_CPU)` : ''}` : ''}`,
-    `  electron:             ${r.electron.package ? `package ${r.electron.package}, ` : ''}${r.electron.binary ?? r.electron.why}`,
+    row('CPU features', r.features.join(' ') || '(none of the ones Cairn uses)'),
+    row('backends', avail.join(', ')),
+    row('chosen', `${r.backendChosen}${r.backendForced ? ` (CAIRN_BACKEND=${r.backendForced}; auto would pick ${r.backendAuto})` : ' (auto)'}`),
+    row('huge pages', r.hugePages),
+    ...Object.entries(r.compilers).map(([c, v]) => row(c, have(v))),
+    ...Object.entries(r.tools).map(([c, v]) => row(c, have(v))),
+    row('llama.cpp', `${r.oracle.installed ? `node-llama-cpp ${r.oracle.version}` : 'not installed'}${runs.length
+      ? `; CPU builds this CPU runs: ${runs.join(', ')}; picks ${r.oracle.auto}${r.oracle.pinned ? `, pinned ${r.oracle.pinned} (CAIRN_ORACLE_CPU)` : ''}` : ''}`),
+    row('electron', `${r.electron.package ? `package ${r.electron.package}, ` : ''}${r.electron.binary ?? r.electron.why}`),
     'npm test here:',
     ...r.tests.map((t) => `  ${t.runs ? 'runs   ' : 'SKIPPED'} ${t.part}: ${t.why}`),
-  ];
-  return lines.join('\n');
+  ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
