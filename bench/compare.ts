@@ -11,12 +11,13 @@ export interface Comparison {
   rss: { afterBench: number };
 }
 
-export async function compare(path: string, o: BenchOptions & { against: boolean; bandwidth?: number }): Promise<Comparison> {
+/** llamaCpu: llama.cpp's CPU build (a variant name, see test-support/llama/cpu-variant.ts), default what it picks. */
+export async function compare(path: string, o: BenchOptions & { against: boolean; bandwidth?: number; llamaCpu?: string }): Promise<Comparison> {
   const bandwidth = o.bandwidth ?? readBandwidth(o.threads);
   const cairn = benchCairn(path, o);
   const rss = process.memoryUsage().rss;
   const llama = o.against
-    ? await runLlamaCapi({ model: path, threads: o.threads, prefill: o.prefill, decode: o.decode, reps: o.reps })
+    ? await runLlamaCapi({ model: path, threads: o.threads, prefill: o.prefill, decode: o.decode, reps: o.reps, backend: o.llamaCpu })
     : undefined;
   const share = (tps: number) => (cairn.bytesPerToken * tps) / bandwidth;
   return {
@@ -37,7 +38,7 @@ export function formatComparisons(label: (c: Comparison) => string, cs: Comparis
   const head = '| model | engine | prefill tok/s (min–max) | decode tok/s (min–max) | decode ÷ bandwidth | prefill ratio | decode ratio |\n|---|---|---|---|---|---|---|';
   const rows = cs.flatMap((c) => {
     const r = [`| ${label(c)} | cairn (${c.cairn.backend}, ${c.threads} thr, ${c.cairn.weights}) | ${sp(c.cairn.prefillTps)} | ${sp(c.cairn.decodeTps)} | ${pct(c.bandwidthShare.cairn)} | ${c.ratio ? `${c.ratio.prefill.toFixed(2)}×` : '-'} | ${c.ratio ? `${c.ratio.decode.toFixed(2)}×` : '-'} |`];
-    if (c.llama) r.push(`| ${label(c)} | llama.cpp C API (${c.llama.backend.variant}) | ${sp(c.llama.prefill_tps)} | ${sp(c.llama.decode_tps)} | ${pct(c.bandwidthShare.llama ?? 0)} | 1.00× | 1.00× |`);
+    if (c.llama) r.push(`| ${label(c)} | llama.cpp C API (${c.llama.backend.variant}${c.llama.backend.forced ? ', forced' : ''}) | ${sp(c.llama.prefill_tps)} | ${sp(c.llama.decode_tps)} | ${pct(c.bandwidthShare.llama ?? 0)} | 1.00× | 1.00× |`);
     return r;
   });
   const mem = cs.map((c) => `${label(c)}: Cairn RSS growth ${(c.cairn.rssGrowth / 2 ** 20).toFixed(0)} MiB (bound: file + KV + 64 MiB = ${(c.cairn.rssBound / 2 ** 20).toFixed(0)} MiB)`);

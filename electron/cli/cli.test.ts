@@ -42,6 +42,48 @@ describe('cairn CLI', () => {
     expect(missing.status).toBe(1);
   });
 
+  // Valid GGUF files that are not usable models, made by patching the bytes of a good one (the reader
+  // accepts each; the engine or the tokenizer refuses it): exit 2 and the reason, apart from exit 1.
+  describe('inspect: a valid GGUF that is not a usable model exits 2 and says why', () => {
+    const small = cachedLlamaModel(tinyConfig('tiny-hd32', 'f32'));
+    /** `small` with the first `from` replaced by `to` (same length), or with `patch` applied after it. */
+    const patched = (name: string, from: string, edit: string | ((b: Buffer, end: number) => void)) => {
+      const b = Buffer.from(readFileSync(small));
+      const at = b.indexOf(Buffer.from(from));
+      expect(at).toBeGreaterThan(0);
+      if (typeof edit === 'string') b.write(edit, at); else edit(b, at + from.length);
+      const path = join(mkdtempSync(join(tmpdir(), 'cairn-cli-')), name);
+      writeFileSync(path, b);
+      return path;
+    };
+    const cases: [string, string, string | ((b: Buffer, end: number) => void), RegExp][] = [
+      ['missing-tensor.gguf', 'blk.1.ffn_down.weight', 'blk.1.ffn_down.weighX', /not loadable: .*blk\.1\.ffn_down\.weight/],
+      // the u32 after the key's type tag: 4 query heads over 3 KV heads cannot be grouped
+      ['bad-heads.gguf', 'llama.attention.head_count_kv', (b, end) => b.writeUInt32LE(3, end + 4), /not loadable: .*head/],
+      ['no-tokens.gguf', 'tokenizer.ggml.tokens', 'tokenizer.ggml.tokenX', /no usable tokenizer: .*tokenizer\.ggml\.tokens/],
+    ];
+    for (const [name, from, edit, why] of cases) {
+      test(name, () => {
+        const path = patched(name, from, edit);
+        const r = cairn('inspect', path);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stdout).toMatch(/GGUF v3/);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(new RegExp(`^cairn inspect: .*${name}: valid GGUF, but not a usable model: `));
+        expect(r.stderr).toMatch(why);
+        const j = cairn('inspect', path, '--json');
+        expect(j.status).toBe(2);
+        const rep = JSON.parse(j.stdout);
+        expect(rep.model.loadable && rep.tokenizer.ok).toBe(false);
+      });
+    }
+    test('the unpatched file exits 0', () => {
+      const r = cairn('inspect', small);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/tokenizer: 512 tokens/);
+    });
+  });
+
   test('eval writes raw float32 logits equal to the engine API', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-cli-'));
     const out = join(dir, 'logits.f32');

@@ -10,14 +10,19 @@ import { GgufFile } from './gguf.js';
 import { Model } from './model.js';
 import { Tokenizer } from './tokenizer/index.js';
 import { REPO_ROOT } from '../../test-support/tokenizer/fixtures.js';
-import { llamaDisposeAll, llamaGreedy, llamaTokenize } from '../../test-support/llama/oracle.js';
+import { oracleBounds } from '../../test-support/llama/bounds.js';
+import { llamaDisposeAll, llamaGreedyDetailed, llamaTokenize } from '../../test-support/llama/oracle.js';
 
 const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
 
-function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): number[] {
+/** Greedy answer, and σ of the logits after the prompt (the scale of the oracle's bounds). */
+function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): { out: number[]; sigma: number } {
   const state = model.createState(512);
   model.forward(state, prompt, 0);
   const out: number[] = [];
+  const l0 = model.logits(state);
+  const mean = l0.reduce((a, b) => a + b, 0) / l0.length;
+  const sigma = Math.sqrt(l0.reduce((a, b) => a + (b - mean) ** 2, 0) / l0.length);
   for (let pos = prompt.length; out.length < maxNew; pos++) {
     const l = model.logits(state);
     let best = 0;
@@ -26,7 +31,7 @@ function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): nu
     if (tok.isEog(best)) break;
     model.forward(state, [best], pos);
   }
-  return out;
+  return { out, sigma };
 }
 
 describe('built-in model', () => {
@@ -52,13 +57,18 @@ describe('built-in model', () => {
       expect(model.info.mainType).toBe('q8_0');
       const { text, ids } = tok.chatPrompt([{ role: 'user', content: 'What is the capital of Japan?' }]);
       expect(text.startsWith('<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n')).toBe(true);
-      const out = greedy(model, tok, ids);
+      const { out, sigma } = greedy(model, tok, ids);
       expect(tok.isEog(out[out.length - 1])).toBe(true);
       const answer = tok.decode(out.filter((t) => !tok.isEog(t)));
       expect(answer).toContain('Tokyo');
-      // llama.cpp: the same prompt tokens and the same greedy answer
+      // llama.cpp: the same prompt tokens and the same greedy answer, except that the answers may part
+      // at a near-tie of llama.cpp's own logits (top-2 margin below the oracle's max bound for
+      // quantized weights: the engines' q8 activation rounding differs in its last step there)
       expect(await llamaTokenize(PATH, text)).toEqual(ids);
-      expect(await llamaGreedy(PATH, ids, out.length)).toEqual(out);
+      const ref = await llamaGreedyDetailed(PATH, ids, out.length);
+      const k = out.findIndex((t, i) => ref.tokens[i] !== t);
+      if (k >= 0) expect(ref.margins[k] / sigma, `greedy step ${k}: cairn ${out[k]}, llama.cpp ${ref.tokens[k]}`).toBeLessThan(oracleBounds('q8_0', 1).max);
+      else expect(ref.tokens).toEqual(out);
     } finally {
       model.close();
       await llamaDisposeAll();

@@ -22,6 +22,17 @@ export interface ModelInfo {
 
 export interface LoadOptions { threads?: number; backend?: BackendName; memAvailable?: number; weights?: WeightsMode }
 
+/**
+ * The backend Model.load uses when none is given: $CAIRN_BACKEND (a BACKENDS name, e.g. avx2 to run
+ * the path an AVX2-only CPU would take) or 'auto'. A backend this CPU cannot run fails the load.
+ */
+export function defaultBackend(): BackendName {
+  const v = process.env.CAIRN_BACKEND;
+  if (v === undefined || v === '') return 'auto';
+  if (!Object.hasOwn(BACKENDS, v)) throw new Error(`CAIRN_BACKEND must be one of ${Object.keys(BACKENDS).join(', ')} (it is '${v}')`);
+  return v as BackendName;
+}
+
 /** A region of caller memory holding one conversation's KV cache and logits. */
 export interface EngineState {
   readonly memory: WebAssembly.Memory;
@@ -65,7 +76,7 @@ export class Model {
   static load(path: string, opts: LoadOptions = {}): Model {
     const out: unknown[] = [null];
     const params = {
-      n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? 'auto'], mem_available: opts.memAvailable ?? 0,
+      n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? defaultBackend()], mem_available: opts.memAvailable ?? 0,
       weights: WEIGHTS[opts.weights ?? 'auto'], _pad: 0,
     };
     if (params.backend === undefined) throw new Error(`unknown backend '${opts.backend}'`);

@@ -9,10 +9,14 @@
 // vocabulary, computed in float32 as exp(l - max) / sum. We return log(p): this equals the logits
 // minus a per-row constant (to ~1e-7 absolute while p is a normal float, i.e. l - max > -87), so
 // compare rows after removing each row's max (or mean).
+//
+// CAIRN_ORACLE_CPU=<variant> (e.g. haswell, skylakex, sapphirerapids) pins llama.cpp's CPU build
+// (see cpu-variant.ts); unset, llama.cpp picks the best build for this CPU, as for a user.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pinnedOracleDir } from './cpu-variant.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ORACLE_DIR = here.includes(`${join('dist', 'test-support')}`)
@@ -42,7 +46,9 @@ export function ensureOracleInstalled(): string {
 async function nlc(): Promise<NlcModule> {
   modPromise ??= (async () => {
     ensureOracleInstalled();
-    const entry = join(ORACLE_DIR, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+    const pin = process.env.CAIRN_ORACLE_CPU;
+    const dir = pin ? pinnedOracleDir(ORACLE_DIR, pin) : ORACLE_DIR;
+    const entry = join(dir, 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
     return import(pathToFileURL(entry).href);
   })();
   return modPromise;

@@ -1,5 +1,8 @@
 // cairn inspect <file.gguf | file.cairn> [--json]
 // Architecture, dimensions, tensor types, size, chat template — or a one-line error and exit 1.
+// Exit codes: 0 a usable model (the engine loads it and its tokenizer reads); 1 not a readable file
+// (corrupt, truncated, missing); 2 a valid GGUF that is not a usable model (missing or misshapen
+// tensors, impossible heads, no tensors, no or unsupported tokenizer): the report, and why on stderr.
 // A .cairn snapshot: fully verified (inspectSnapshot), then its model, tokens, transcript and sizes.
 import { parseArgs, UsageError } from '../args.js';
 import { GGUF_VALUE } from '../../engine/ggml-types.js';
@@ -7,6 +10,7 @@ import { GgufFile } from '../../engine/gguf.js';
 import { Model } from '../../engine/model.js';
 import { EngineError } from '../../engine/native.js';
 import { inspectSnapshot, SnapshotError, type SnapshotSummary } from '../../engine/snapshot/format.js';
+import { Tokenizer } from '../../engine/tokenizer/index.js';
 
 export const usage = 'inspect <file.gguf | file.cairn> [--json]';
 
@@ -18,6 +22,15 @@ export interface GgufReport {
   model: { loadable: boolean; error?: string; nVocab?: number; nEmbd?: number; nLayer?: number; nHead?: number;
     nHeadKv?: number; headDim?: number; nFf?: number; nCtxTrain?: number; ropeBase?: number; tiedOutput?: boolean;
     hasRopeFreqs?: boolean; mainType?: string };
+  /** Whether Cairn's tokenizer reads the file's vocabulary (chat needs it). */
+  tokenizer: { ok: boolean; error?: string; nTokens?: number };
+}
+
+/** Why a report is not a usable model, or undefined when it is one. */
+export function unusableReason(r: GgufReport): string | undefined {
+  if (!r.model.loadable) return `not loadable: ${r.model.error}`;
+  if (!r.tokenizer.ok) return `no usable tokenizer: ${r.tokenizer.error}`;
+  return undefined;
 }
 
 /** Scalars and short strings of the metadata; arrays shown by length. */
@@ -45,8 +58,13 @@ export function inspectGguf(path: string): GgufReport {
       file: path, version: g.version, fileSize: g.fileSize, architecture: str('general.architecture'), name: str('general.name'),
       metadata: metadataSummary(g), tensorCount: tensors.length, tensorTypes: types,
       tensorBytes: tensors.reduce((s, t) => s + t.size, 0), chatTemplate: str('tokenizer.chat_template'),
-      model: { loadable: false },
+      model: { loadable: false }, tokenizer: { ok: false },
     };
+    try {
+      report.tokenizer = { ok: true, nTokens: Tokenizer.fromGguf(g).size };
+    } catch (e) {
+      report.tokenizer = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
     if (tensors.length > 0) {
       try {
         const m = Model.load(path, { threads: 1 });
@@ -93,7 +111,12 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     const r = inspectGguf(positional[0]);
-    if (opts.json) { console.log(JSON.stringify(r, null, 2)); return 0; }
+    const unusable = unusableReason(r);
+    const verdict = () => {
+      if (unusable) console.error(`cairn inspect: ${r.file}: valid GGUF, but not a usable model: ${unusable}`);
+      return unusable ? 2 : 0;
+    };
+    if (opts.json) { console.log(JSON.stringify(r, null, 2)); return verdict(); }
     const m = r.model;
     console.log(`${r.file}: GGUF v${r.version}, ${mib(r.fileSize)}, ${r.tensorCount} tensors (${mib(r.tensorBytes)})`);
     console.log(`  architecture: ${r.architecture ?? '(none)'}${r.name ? `  name: ${r.name}` : ''}`);
@@ -101,8 +124,9 @@ export async function run(argv: string[]): Promise<number> {
     if (m.loadable)
       console.log(`  model: vocab ${m.nVocab}, embd ${m.nEmbd}, layers ${m.nLayer}, heads ${m.nHead}/${m.nHeadKv} kv, head_dim ${m.headDim}, ff ${m.nFf}, ctx ${m.nCtxTrain}, rope_base ${m.ropeBase}${m.hasRopeFreqs ? ' + rope_freqs' : ''}, ${m.tiedOutput ? 'tied' : 'separate'} output, mostly ${m.mainType}`);
     else console.log(`  model: not loadable: ${m.error}`);
+    console.log(`  tokenizer: ${r.tokenizer.ok ? `${r.tokenizer.nTokens} tokens` : `not usable: ${r.tokenizer.error}`}`);
     console.log(`  chat template: ${r.chatTemplate ? `${r.chatTemplate.length} chars` : '(none)'}`);
-    return 0;
+    return verdict();
   } catch (e) {
     if (e instanceof UsageError || e instanceof EngineError || e instanceof SnapshotError) { console.error(`cairn inspect: ${e.message}`); return 1; }
     throw e;
