@@ -62,6 +62,9 @@ struct cairn_model {
     cairn_scratch scratch;
     pthread_mutex_t lock;                   /* one forward at a time per model (shared scratch) */
     atomic_uint_least64_t bytes_copied;
+#ifdef CAIRN_METAL
+    struct cairn_metal *metal;              /* the GPU path (metal/metal-forward.c), NULL on the CPU */
+#endif
 };
 
 /* RoPE angle of pair i at position pos: forward.c rotates by it, kvshift.c re-rotates with it. */
