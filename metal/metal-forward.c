@@ -16,6 +16,7 @@
 #include "cairn-metal-args.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define CAIRN_MTL_MAX_BATCH 256   /* tokens per command buffer (bounds the scratch) */
 #define WRAP_CACHE 8

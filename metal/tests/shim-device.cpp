@@ -135,19 +135,19 @@ template <class P, size_t I, size_t N> P arg(int tid) {
     else if constexpr (I + 2 == N) return (P)(tid % 32);
     else return (P)(tid / 32);
 }
-template <class F> struct Runner;
-template <class... P> struct Runner<void (*)(P...)> {
-    static inline void (*fn)(P...);
-    template <size_t... I> static void call(int tid, std::index_sequence<I...>) { fn(arg<P, I, sizeof...(P)>(tid)...); }
-    static void run(int tid) { call(tid, std::index_sequence_for<P...>{}); }
+template <class F> struct Params;
+template <class... P> struct Params<void (*)(P...)> {
+    template <auto Fn, size_t... I> static void call(int tid, std::index_sequence<I...>) { Fn(arg<P, I, sizeof...(P)>(tid)...); }
+    template <auto Fn> static void run(int tid) { call<Fn>(tid, std::index_sequence_for<P...>{}); }
 };
-template <class F> void (*runner(F f))(int) { Runner<F>::fn = f; return &Runner<F>::run; }
+// The runner of one kernel (a function of its own per kernel: many kernels share a signature).
+template <auto Fn> void run_kernel(int tid) { Params<decltype(Fn)>::template run<Fn>(tid); }
 
 struct Table {
     void (*run[CAIRN_MTL_K_COUNT])(int);
     Table() {
         int i = 0;
-#define CAIRN_SHIM_ENTRY(name) run[i++] = runner(&kernel_##name);
+#define CAIRN_SHIM_ENTRY(name) run[i++] = &run_kernel<&kernel_##name>;
         CAIRN_MTL_KERNELS(CAIRN_SHIM_ENTRY)
 #undef CAIRN_SHIM_ENTRY
     }
