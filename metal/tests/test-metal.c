@@ -1,6 +1,7 @@
 /* test-metal.c — the Metal backend's arithmetic against the engine's CPU reference, run on the kernel
  * shim (tests/shim-device.cpp): the kernels of metal/kernels compiled as C++, the device layer that
- * runs them on fibers, and everything above it (metal-forward.c, the engine) as on a Mac.
+ * runs them on fibers, and everything above it (metal-forward.c, the engine) as on a Mac. On macOS
+ * arm64 the same file runs against the real device layer (metal-device.m) on the GPU.
  *   ops:     every matrix kernel (mul_mv, mul_mm) for every weight type and odd shapes against the
  *            reference dequantization (quants.c) and a float64 dot; rmsnorm, rope_kv, attention
  *            (one and several chunks, GQA, head sizes 64 and 80), swiglu against float64 formulas;
@@ -28,7 +29,15 @@ static int g_fail = 0, g_checks = 0;
 
 #include "../../native/tests/gguf-build.h"
 
+/* The shim's run order between synchronization points (tests/shim-device.cpp). On a Mac the same test
+ * runs on the GPU itself (CAIRN_METAL_GPU_TEST), where the order is the hardware's. */
+#ifdef CAIRN_METAL_GPU_TEST
+#define ORDERS 1
+static void cairn_shim_set_reverse(int reverse) { (void)reverse; }
+#else
+#define ORDERS 2
 void cairn_shim_set_reverse(int reverse);
+#endif
 
 static uint32_t g_rng = 2024;
 static uint32_t rnd_u32(void) { g_rng ^= g_rng << 13; g_rng ^= g_rng >> 17; g_rng ^= g_rng << 5; return g_rng; }
@@ -95,7 +104,7 @@ static void run2(cairn_mtl_kernel k, const void *args, size_t len, tbuf *bufs, i
     for (int i = 0; i < nb; i++) refs[i] = R(&bufs[i]);
     const uint32_t grid[3] = {gx, gy, gz};
     uint8_t *first = malloc(bufs[out_i].len);
-    for (int rev = 0; rev < 2; rev++) {
+    for (int rev = 0; rev < ORDERS; rev++) {
         memcpy(bufs[out_i].p, init, bufs[out_i].len);
         cairn_shim_set_reverse(rev);
         CHECK(cairn_mtl_begin(g_dev) == CAIRN_OK);
@@ -260,7 +269,7 @@ static void test_swiglu(int n) {
     int bad = 0;
     for (int i = 0; i < n; i++) {
         const double want = g0[i] / (1 + exp(-(double)g0[i])) * u[i];
-        if (fabs(((float *)b[0].p)[i] - want) > 1e-6 * (fabs(want) + 1e-6)) bad++;
+        if (fabs(((float *)b[0].p)[i] - want) > 2e-5 * (fabs(want) + 1e-6)) bad++; /* Metal's fast exp */
     }
     CHECKF(bad == 0, "swiglu n %d: %d wrong", n, bad);
     free(g0);
