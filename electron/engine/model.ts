@@ -3,7 +3,9 @@
 // handed its backing store (koffi passes a TypedArray's memory without copying) plus a layout.
 import { check, native, type ModelInfoT, type StateLayoutT } from './native.js';
 
-export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4, amx: 5 } as const;
+/** cairn_backend: 'auto' is Metal on Apple Silicon (where the GPU opens), else the best CPU kernels;
+ *  'metal' and 'cpu' force either (metal fails where it is not built: every platform but macOS arm64). */
+export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4, amx: 5, metal: 6, cpu: 7 } as const;
 export type BackendName = keyof typeof BACKENDS;
 export const backendName = (id: number): BackendName =>
   (Object.keys(BACKENDS) as BackendName[]).find((k) => BACKENDS[k] === id) ?? 'auto';
@@ -18,6 +20,15 @@ export interface ModelInfo {
   nCtxTrain: number; ropeBase: number; normEps: number; hasRopeFreqs: boolean; tiedOutput: boolean;
   backend: BackendName; threads: number; weightsBytes: number; fileSize: number; mainType: string;
   weights: 'map' | 'copy' | 'huge';
+}
+
+/** The backend of a load that names none: $CAIRN_BACKEND (a BACKENDS name; how the tests and CI force
+ *  Metal or the CPU), else 'auto'. */
+export function defaultBackend(): BackendName {
+  const v = process.env.CAIRN_BACKEND;
+  if (v === undefined || v === '') return 'auto';
+  if (!(v in BACKENDS)) throw new Error(`CAIRN_BACKEND='${v}' is not one of ${Object.keys(BACKENDS).join(', ')}`);
+  return v as BackendName;
 }
 
 export interface LoadOptions { threads?: number; backend?: BackendName; memAvailable?: number; weights?: WeightsMode }
@@ -55,7 +66,7 @@ export class Model {
   static load(path: string, opts: LoadOptions = {}): Model {
     const out: unknown[] = [null];
     const params = {
-      n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? 'auto'], mem_available: opts.memAvailable ?? 0,
+      n_threads: opts.threads ?? 0, backend: BACKENDS[opts.backend ?? defaultBackend()], mem_available: opts.memAvailable ?? 0,
       weights: WEIGHTS[opts.weights ?? 'auto'], _pad: 0,
     };
     if (params.backend === undefined) throw new Error(`unknown backend '${opts.backend}'`);
