@@ -9,10 +9,16 @@
 #ifdef __METAL_VERSION__
 typedef int   cm_i32;
 typedef ulong cm_u64;
+#define CAIRN_MTL_SIZE(T, n) static_assert(sizeof(T) == (n), #T " differs between host and shader");
 #else
 #include <stdint.h>
 typedef int32_t  cm_i32;
 typedef uint64_t cm_u64;
+#ifdef __cplusplus
+#define CAIRN_MTL_SIZE(T, n) static_assert(sizeof(T) == (n), #T " differs between host and shader");
+#else
+#define CAIRN_MTL_SIZE(T, n) _Static_assert(sizeof(T) == (n), #T " differs between host and shader");
+#endif
 #endif
 
 #define CAIRN_MTL_MAX_PAIRS 128 /* rotary pairs per head (head_dim <= 256 on Metal)       */
@@ -88,5 +94,13 @@ typedef struct {
     cm_u64 layer_stride;         /* f16 elements from one layer's cache to the next */
     float  cs[2 * CAIRN_MTL_MAX_PAIRS];
 } cairn_mtl_args_shift;
+
+/* The same sizes on both sides (the Metal compiler checks these too), so no field can drift. */
+CAIRN_MTL_SIZE(cairn_mtl_args_mul, 40)
+CAIRN_MTL_SIZE(cairn_mtl_args_norm, 32)
+CAIRN_MTL_SIZE(cairn_mtl_args_rope, 48 + 8 * CAIRN_MTL_MAX_PAIRS)
+CAIRN_MTL_SIZE(cairn_mtl_args_attn, 56)
+CAIRN_MTL_SIZE(cairn_mtl_args_swiglu, 8)
+CAIRN_MTL_SIZE(cairn_mtl_args_shift, 32 + 8 * CAIRN_MTL_MAX_PAIRS)
 
 #endif

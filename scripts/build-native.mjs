@@ -36,6 +36,9 @@ const isaFlags = {
     ? ['-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni', '-mamx-tile', '-mamx-int8']
     : null,
   'kernels-neon.c': arch === 'arm64' ? ['-march=armv8.2-a+dotprod+fp16'] : null,
+  // modules: the object names Metal and Foundation itself (autolink), so programs that link the engine's
+  // objects without -framework flags (the C tests) still link
+  'metal-device.m': ['-fmodules'],
 };
 
 const srcDir = join(root, 'native', 'src');
