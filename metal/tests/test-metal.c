@@ -11,7 +11,8 @@
  *            computation of that model) and, looser, against the reference backend on the model as
  *            it is (int8 activations); prompts of more than one 256-token pass; decode steps whose
  *            attention spans several chunks; K/V rows; a context shift; a state made on Metal
- *            continued on the CPU; the cancel flag; no bytes copied.
+ *            continued on the CPU and one made on the CPU continued on Metal; the cancel flag; no
+ *            bytes copied.
  */
 #include "cairn-impl.h"
 #include "quants-impl.h"
@@ -453,7 +454,12 @@ static void test_forward(const spec *sp, int shift) {
     memcpy(sy.base, sb.base, sb.L.size);
     CHECK(cairn_forward(rB, sy.base, &sy.L, tok + n_past, 1, (uint32_t)n_past, 0, NULL) == CAIRN_OK);
     CHECKF(diff_sigma(logits(&sx), logits(&sy), V, NULL) <= TIGHT_SIGMA, "%s: a Metal state continued on the CPU differs", sp->name);
-    free(sx.base); free(sy.base);
+    /* ... and a CPU state on Metal */
+    state sz = new_state(mA, sp);
+    memcpy(sz.base, sb.base, sb.L.size);
+    CHECK(cairn_forward(mA, sz.base, &sz.L, tok + n_past, 1, (uint32_t)n_past, 0, NULL) == CAIRN_OK);
+    CHECKF(diff_sigma(logits(&sz), logits(&sy), V, NULL) <= TIGHT_SIGMA, "%s: a CPU state continued on Metal differs", sp->name);
+    free(sx.base); free(sy.base); free(sz.base);
     if (shift) { /* context shift: K rows re-rotated, V rows moved, then a step on both */
         const uint32_t keep = 2, discard = 7;
         CHECK(cairn_kv_shift(mA, sm.base, &sm.L, (uint32_t)n_past, keep, discard) == CAIRN_OK);
@@ -514,7 +520,7 @@ int main(void) {
     static const spec specs[] = {
         {"f32",   CAIRN_TYPE_F32,  CAIRN_TYPE_F32,  64, 2, 1, 32, 64, 37, 2, 32, 0, 300, 320},  /* two passes (256 + 44) */
         {"f16",   CAIRN_TYPE_F16,  CAIRN_TYPE_F16,  64, 4, 2, 16, 96, 45, 2, 12, 1, 20, 64},    /* partial rotary dims, rope_freqs */
-        {"bf16",  CAIRN_TYPE_BF16, CAIRN_TYPE_BF16, 64, 4, 2, 16, 96, 45, 2, 16, 0, 20, 64},
+        {"bf16",  CAIRN_TYPE_BF16, CAIRN_TYPE_BF16, 64, 4, 2, 16, 96, 45, 2, 16, 0, 5, 64},    /* a prompt below CAIRN_MTL_MM_MIN: mul_mv */
         {"q4_0",  CAIRN_TYPE_Q4_0, CAIRN_TYPE_Q4_0, 64, 2, 1, 32, 96, 45, 2, 32, 0, 20, 64},
         {"q4_1",  CAIRN_TYPE_Q4_1, CAIRN_TYPE_Q4_1, 64, 2, 1, 32, 96, 45, 2, 32, 0, 20, 64},
         {"q5_0",  CAIRN_TYPE_Q5_0, CAIRN_TYPE_Q5_0, 64, 2, 1, 32, 96, 45, 2, 32, 0, 20, 64},
