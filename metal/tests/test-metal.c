@@ -427,17 +427,23 @@ static void test_forward(const spec *sp, int shift) {
     CHECKF(tight <= TIGHT_SIGMA, "%s: prompt logits %.2e sigma from the f32 model's", sp->name, tight);
     CHECKF(rms_a <= cpu_rms + LOOSE_RMS_SIGMA, "%s: prompt logits rms %.2e sigma from the reference backend's (%.2e from the f32 model's)",
            sp->name, rms_a, cpu_rms);
-    /* K/V rows of the prompt: within f16 rounding (plus float noise) of the f32 model's */
+    /* K/V rows of the prompt: layer 0 within f16 rounding (plus float noise) of the f32 model's; deeper
+     * layers see inputs made from f16 rows that may round the other way (1 ulp = 2^-11), so by RMS */
     const int64_t kvd = (int64_t)sp->HKV * sp->HD;
     int bad = 0;
     for (int kv = 0; kv < 2; kv++)
-        for (int l = 0; l < sp->NL; l++)
+        for (int l = 0; l < sp->NL; l++) {
+            double se = 0, sv = 0;
             for (int64_t i = 0; i < (int64_t)np * kvd; i++) {
                 const uint64_t off = (kv ? sm.L.v_off : sm.L.k_off) + ((uint64_t)l * sp->n_ctx * kvd + i) * 2;
                 const double g = cairn_fp16_to_fp32(*(uint16_t *)(sm.base + off)), w = cairn_fp16_to_fp32(*(uint16_t *)(sb.base + off));
-                if (fabs(g - w) > 2 * f16_ulp(w) + 1e-4) bad++;
+                if (l == 0 && fabs(g - w) > 2 * f16_ulp(w) + 1e-6) bad++;
+                se += (g - w) * (g - w);
+                sv += w * w;
             }
-    CHECKF(bad == 0, "%s: %d K/V values apart from the f32 model's", sp->name, bad);
+            CHECKF(sqrt(se / (sv + 1e-30)) <= 2e-3, "%s: layer %d %c rows %.2e (rms) apart from the f32 model's", sp->name, l, kv ? 'V' : 'K', sqrt(se / (sv + 1e-30)));
+        }
+    CHECKF(bad == 0, "%s: %d layer-0 K/V values apart from the f32 model's", sp->name, bad);
     /* decode steps: one token each, attention over every position so far */
     for (int i = 0; i < 3; i++) {
         CHECK(cairn_forward(mA, sm.base, &sm.L, tok + np + i, 1, (uint32_t)(np + i), 0, NULL) == CAIRN_OK);
@@ -460,22 +466,25 @@ static void test_forward(const spec *sp, int shift) {
     CHECK(cairn_forward(mA, sz.base, &sz.L, tok + n_past, 1, (uint32_t)n_past, 0, NULL) == CAIRN_OK);
     CHECKF(diff_sigma(logits(&sz), logits(&sy), V, NULL) <= TIGHT_SIGMA, "%s: a CPU state continued on Metal differs", sp->name);
     free(sx.base); free(sy.base); free(sz.base);
-    if (shift) { /* context shift: K rows re-rotated, V rows moved, then a step on both */
+    if (shift) { /* context shift on the same rows (a copy of the Metal state shifted by the CPU), then a step */
         const uint32_t keep = 2, discard = 7;
+        state sc = new_state(rB, sp);
+        memcpy(sc.base, sm.base, sm.L.size);
         CHECK(cairn_kv_shift(mA, sm.base, &sm.L, (uint32_t)n_past, keep, discard) == CAIRN_OK);
+        CHECK(cairn_kv_shift(rB, sc.base, &sc.L, (uint32_t)n_past, keep, discard) == CAIRN_OK);
         CHECK(cairn_kv_shift(rB, sb.base, &sb.L, (uint32_t)n_past, keep, discard) == CAIRN_OK);
         int kbad = 0, vbad = 0;
         for (int l = 0; l < sp->NL; l++)
-            for (int64_t i = 0; i < (int64_t)(n_past - discard) * kvd; i++) {
+            for (int64_t i = 0; i < (int64_t)sp->n_ctx * kvd; i++) { /* every row: moved, vacated and never used */
                 const uint64_t o = ((uint64_t)l * sp->n_ctx * kvd + i) * 2;
-                const uint16_t gk = *(uint16_t *)(sm.base + sm.L.k_off + o), wk = *(uint16_t *)(sb.base + sb.L.k_off + o);
+                const uint16_t gk = *(uint16_t *)(sm.base + sm.L.k_off + o), wk = *(uint16_t *)(sc.base + sc.L.k_off + o);
                 const double wkf = cairn_fp16_to_fp32(wk);
-                if (fabs(cairn_fp16_to_fp32(gk) - wkf) > 2 * f16_ulp(wkf) + 1e-4) kbad++;
-                const uint16_t gv = *(uint16_t *)(sm.base + sm.L.v_off + o), wv = *(uint16_t *)(sb.base + sb.L.v_off + o);
-                const double wvf = cairn_fp16_to_fp32(wv);
-                if (fabs(cairn_fp16_to_fp32(gv) - wvf) > 2 * f16_ulp(wvf) + 1e-4) vbad++;
+                /* the CPU's bits, or one f16 step away where the GPU fuses a multiply-add */
+                if (gk != wk && fabs(cairn_fp16_to_fp32(gk) - wkf) > f16_ulp(wkf)) kbad++;
+                if (*(uint16_t *)(sm.base + sm.L.v_off + o) != *(uint16_t *)(sc.base + sc.L.v_off + o)) vbad++;
             }
-        CHECKF(kbad == 0 && vbad == 0, "%s: after the shift %d K and %d V values differ", sp->name, kbad, vbad);
+        CHECKF(kbad == 0 && vbad == 0, "%s: after the shift %d K and %d V values differ from the CPU's shift", sp->name, kbad, vbad);
+        free(sc.base);
         const uint32_t p = (uint32_t)(n_past - discard);
         CHECK(cairn_forward(mA, sm.base, &sm.L, tok, 1, p, 0, NULL) == CAIRN_OK);
         CHECK(cairn_forward(rB, sb.base, &sb.L, tok, 1, p, 0, NULL) == CAIRN_OK);
