@@ -19,7 +19,8 @@ const gpu = process.platform === 'darwin' && process.arch === 'arm64';
 const out = join(root, 'build', gpu ? 'metal-gpu-test' : 'metal-test');
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const cc = process.env.CC || (gpu ? 'clang' : 'cc');
-const cxx = process.env.CXX || (have('c++') ? 'c++' : 'clang++');
+const cxx = process.env.CXX || ['c++', 'g++', 'clang++'].find(have);
+if (!gpu && !cxx) { console.error('metal:test needs a C++ compiler for the kernel shim (apt-get install g++ or clang)'); process.exit(1); }
 
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
