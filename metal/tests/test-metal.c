@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static int g_fail = 0, g_checks = 0;
@@ -84,17 +85,31 @@ static void random_rows(int32_t type, void *dst, int64_t rows, int64_t n, float 
 
 static cairn_mtl *g_dev;
 
+/* Zeroed memory at a 64 KiB boundary from an anonymous mapping, as a Wasm memory is (Metal wraps only
+ * whole VM pages of memory the process mapped); page_free takes the same pointer and length. */
+static void *page_alloc(uint64_t len) {
+    uint8_t *m = mmap(NULL, (size_t)len + 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) { fprintf(stderr, "mmap of %llu bytes failed\n", (unsigned long long)len); exit(1); }
+    uint8_t *p = (uint8_t *)(((uintptr_t)m + 65535) & ~(uintptr_t)65535);
+    memcpy(p + len, &m, sizeof m); /* where the mapping starts, past the end of the block */
+    return p;
+}
+static void page_free(void *p, uint64_t len) {
+    uint8_t *m;
+    memcpy(&m, (uint8_t *)p + len, sizeof m);
+    munmap(m, (size_t)len + 65536);
+}
+
 typedef struct { uint8_t *p; cairn_mtl_buf *b; uint64_t len; } tbuf;
 
 static tbuf tb_new(uint64_t len) {
     tbuf t = {0};
     t.len = (len + 16383) / 16384 * 16384;
-    t.p = aligned_alloc(16384, t.len);
-    memset(t.p, 0, t.len);
+    t.p = page_alloc(t.len);
     CHECK(cairn_mtl_wrap(g_dev, t.p, t.len, &t.b) == CAIRN_OK);
     return t;
 }
-static void tb_free(tbuf *t) { cairn_mtl_buf_free(t->b); free(t->p); }
+static void tb_free(tbuf *t) { cairn_mtl_buf_free(t->b); page_free(t->p, t->len); }
 static cairn_mtl_ref R(tbuf *t) { return (cairn_mtl_ref){t->b, 0}; }
 
 /* Runs one dispatch in forward and reverse thread order (out restored from `init` before each);
@@ -368,8 +383,7 @@ static state new_state(cairn_model *m, const spec *sp) {
     uint64_t end = 0;
     CHECK(cairn_layout_plan(m, (uint32_t)sp->n_ctx, (uint32_t)sp->n_prompt, 4096, &s.L, &end) == CAIRN_OK);
     s.L.size = (end + 16383) / 16384 * 16384; /* as a Wasm memory: whole pages */
-    s.base = aligned_alloc(65536, (s.L.size + 65535) / 65536 * 65536);
-    memset(s.base, 0, s.L.size);
+    s.base = page_alloc(s.L.size);
     return s;
 }
 
@@ -465,7 +479,7 @@ static void test_forward(const spec *sp, int shift) {
     memcpy(sz.base, sb.base, sb.L.size);
     CHECK(cairn_forward(mA, sz.base, &sz.L, tok + n_past, 1, (uint32_t)n_past, 0, NULL) == CAIRN_OK);
     CHECKF(diff_sigma(logits(&sz), logits(&sy), V, NULL) <= TIGHT_SIGMA, "%s: a CPU state continued on Metal differs", sp->name);
-    free(sx.base); free(sy.base); free(sz.base);
+    page_free(sx.base, sx.L.size); page_free(sy.base, sy.L.size); page_free(sz.base, sz.L.size);
     if (shift) { /* context shift on the same rows (a copy of the Metal state shifted by the CPU), then a step */
         const uint32_t keep = 2, discard = 7;
         state sc = new_state(rB, sp);
@@ -484,7 +498,7 @@ static void test_forward(const spec *sp, int shift) {
                 if (*(uint16_t *)(sm.base + sm.L.v_off + o) != *(uint16_t *)(sc.base + sc.L.v_off + o)) vbad++;
             }
         CHECKF(kbad == 0 && vbad == 0, "%s: after the shift %d K and %d V values differ from the CPU's shift", sp->name, kbad, vbad);
-        free(sc.base);
+        page_free(sc.base, sc.L.size);
         const uint32_t p = (uint32_t)(n_past - discard);
         CHECK(cairn_forward(mA, sm.base, &sm.L, tok, 1, p, 0, NULL) == CAIRN_OK);
         CHECK(cairn_forward(rB, sb.base, &sb.L, tok, 1, p, 0, NULL) == CAIRN_OK);
@@ -495,7 +509,7 @@ static void test_forward(const spec *sp, int shift) {
     const volatile int32_t cancel = 1;
     CHECK(cairn_forward(mA, sm.base, &sm.L, tok, 1, 0, 0, &cancel) == CAIRN_E_CANCELLED);
     CHECK(cairn_model_bytes_copied(mA) == 0);
-    free(tok); free(sm.base); free(sa.base); free(sb.base);
+    free(tok); page_free(sm.base, sm.L.size); page_free(sa.base, sa.L.size); page_free(sb.base, sb.L.size);
     cairn_model_free(mA); cairn_model_free(rA); cairn_model_free(rB);
     unlink(pa); unlink(pb);
 }
