@@ -3,7 +3,9 @@
 // handed its backing store (koffi passes a TypedArray's memory without copying) plus a layout.
 import { check, native, type ModelInfoT, type StateLayoutT } from './native.js';
 
-export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4, amx: 5 } as const;
+/** cairn_backend: 'auto' is Metal on Apple Silicon (where the GPU opens), else the best CPU kernels;
+ *  'metal' and 'cpu' force either (metal fails where it is not built: every platform but macOS arm64). */
+export const BACKENDS = { auto: 0, reference: 1, avx2: 2, avx512: 3, neon: 4, amx: 5, metal: 6, cpu: 7 } as const;
 export type BackendName = keyof typeof BACKENDS;
 export const backendName = (id: number): BackendName =>
   (Object.keys(BACKENDS) as BackendName[]).find((k) => BACKENDS[k] === id) ?? 'auto';
@@ -24,7 +26,8 @@ export interface LoadOptions { threads?: number; backend?: BackendName; memAvail
 
 /**
  * The backend Model.load uses when none is given: $CAIRN_BACKEND (a BACKENDS name, e.g. avx2 to run
- * the path an AVX2-only CPU would take) or 'auto'. A backend this CPU cannot run fails the load.
+ * the path an AVX2-only CPU would take, metal/cpu to force either on a Mac) or 'auto'. A backend this
+ * machine cannot run fails the load.
  */
 export function defaultBackend(): BackendName {
   const v = process.env.CAIRN_BACKEND;

@@ -162,12 +162,14 @@ CAIRN_API const void * cairn_gguf_tensor_data  (const cairn_gguf *g, int64_t t);
 typedef struct cairn_model cairn_model;
 
 typedef enum {
-    CAIRN_BACKEND_AUTO      = 0,  /* best kernels this CPU supports */
+    CAIRN_BACKEND_AUTO      = 0,  /* Metal on macOS arm64 builds with a GPU, else the best CPU kernels */
     CAIRN_BACKEND_REFERENCE = 1,  /* plain scalar reference path    */
     CAIRN_BACKEND_AVX2      = 2,
     CAIRN_BACKEND_AVX512    = 3,
     CAIRN_BACKEND_NEON      = 4,
-    CAIRN_BACKEND_AMX       = 5   /* AVX-512 plus Intel AMX tiles for batched (prefill) products */
+    CAIRN_BACKEND_AMX       = 5,  /* AVX-512 plus Intel AMX tiles for batched (prefill) products */
+    CAIRN_BACKEND_METAL     = 6,  /* the Apple GPU (metal/); CAIRN_E_ARG where not built or no device */
+    CAIRN_BACKEND_CPU       = 7   /* the best CPU kernels, never the GPU                            */
 } cairn_backend;
 
 /* Where the weights are read from during inference. */

@@ -17,6 +17,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef CAIRN_METAL
+#include "../../metal/metal-impl.h"
+#endif
 
 #define MAX_BATCH   256    /* tokens per internal chunk (bounds engine scratch) */
 #define ROW_CHUNK   16     /* weight rows per work item (decode: one token) */
@@ -431,6 +434,13 @@ cairn_status cairn_forward(cairn_model *m, void *base, const cairn_state_layout 
             return cairn_fail(CAIRN_E_TOKEN, "forward: token %d at index %u is outside the vocabulary of %u", tokens[i], i, m->info.n_vocab);
     const bool copy = flags & CAIRN_FORWARD_COPY_STATE;
     pthread_mutex_lock(&m->lock);
+#ifdef CAIRN_METAL
+    if (m->metal) {
+        s = cairn_metal_forward(m, base, L, tokens, n, pos, all, cancel);
+        pthread_mutex_unlock(&m->lock);
+        return s;
+    }
+#endif
     s = scratch_reserve(m, CAIRN_MIN((int64_t)n, MAX_BATCH), (int64_t)pos + n);
     uint8_t *b = base;
     if (!s && copy && !(b = cairn_state_copy_in(m, base, L, pos))) s = CAIRN_E_NOMEM;

@@ -13,6 +13,9 @@
 #include "model-impl.h"
 
 #include <math.h>
+#ifdef CAIRN_METAL
+#include "../../metal/metal-impl.h"
+#endif
 
 typedef struct {
     const cairn_model *m;
@@ -63,6 +66,13 @@ cairn_status cairn_kv_shift(cairn_model *m, void *base, const cairn_state_layout
     j.rope = m->kern->rope_f16 ? m->kern->rope_f16 : cairn_kernels_reference()->rope_f16;
     atomic_init(&j.next, 0);
     pthread_mutex_lock(&m->lock); /* the pool is the model's, shared with forward */
+#ifdef CAIRN_METAL
+    if (m->metal) {
+        s = cairn_metal_kv_shift(m, base, L, n_past, keep, discard, j.cs);
+        pthread_mutex_unlock(&m->lock);
+        return s;
+    }
+#endif
     cairn_pool_run(m->pool, shift_worker, &j);
     pthread_mutex_unlock(&m->lock);
     return CAIRN_OK;

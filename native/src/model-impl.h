@@ -64,6 +64,9 @@ struct cairn_model {
     atomic_uint_least64_t bytes_copied;     /* see cairn_model_bytes_copied */
     uint8_t      *shadow;                   /* CAIRN_FORWARD_COPY_STATE's engine-owned state (state-copy.c) */
     uint64_t      shadow_size;
+#ifdef CAIRN_METAL
+    struct cairn_metal *metal;              /* the GPU path (metal/metal-forward.c), NULL on the CPU */
+#endif
 };
 
 /* RoPE angle of pair i at position pos: forward.c rotates by it, kvshift.c re-rotates with it. */

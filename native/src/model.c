@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#ifdef CAIRN_METAL
+#include "../../metal/metal-impl.h"
+#endif
 
 #define MAX_LAYERS   1024
 #define MAX_DIM      (1 << 17)
@@ -285,8 +288,9 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
     cairn_status s = cairn_gguf_open(path, &m->gguf);
     if (!s) s = load_hparams(m, path);
     if (!s) s = load_tensors(m, path);
-    if (!s) {
-        m->kern = cairn_kernels_select(p->backend);
+    const bool metal = p->backend == CAIRN_BACKEND_METAL;
+    if (!s) { /* the CPU kernels (Metal keeps them for the CPU's share: embeddings) */
+        m->kern = cairn_kernels_select(metal || p->backend == CAIRN_BACKEND_CPU ? CAIRN_BACKEND_AUTO : p->backend);
         if (!m->kern) s = cairn_fail(CAIRN_E_ARG, "backend %d is not available on this CPU or build", p->backend);
     }
     if (!s) {
@@ -306,6 +310,21 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
         m->info.backend = m->kern ? m->kern->backend : 0;
     }
     if (!s) s = place_weights(m, path, p->weights);
+#ifdef CAIRN_METAL
+    /* Metal: when asked, or by default on Apple Silicon where a device opens (else the CPU) */
+#if defined(__APPLE__) && defined(__aarch64__)
+    const bool metal_auto = p->backend == CAIRN_BACKEND_AUTO;
+#else
+    const bool metal_auto = false;
+#endif
+    if (!s && (metal || metal_auto)) {
+        s = cairn_metal_init(m, &m->metal);
+        if (!s) m->info.backend = CAIRN_BACKEND_METAL;
+        else if (metal_auto) { cairn_clear_error(); s = CAIRN_OK; }
+    }
+#else
+    if (!s && metal) s = cairn_fail(CAIRN_E_ARG, "the Metal backend is not in this build (macOS on Apple Silicon only)");
+#endif
     if (s) { cairn_model_free(m); return s; }
     *out = m;
     return CAIRN_OK;
@@ -313,6 +332,9 @@ cairn_status cairn_model_load(const char *path, const cairn_model_params *p, cai
 
 void cairn_model_free(cairn_model *m) {
     if (!m) return;
+#ifdef CAIRN_METAL
+    cairn_metal_free(m->metal);
+#endif
     if (m->pool) cairn_pool_free(m->pool);
     free(m->range);
     cairn_scratch_free(&m->scratch);

@@ -1,5 +1,5 @@
 // cairn chat [model.gguf] [--prompt "…" ...] [--seed N] [--temp T] [--top-k K] [--top-p P] [--min-p P]
-//            [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--threads N] [--save f.cairn] [--json]
+//            [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--threads N] [--backend B] [--save f.cairn] [--json]
 // cairn chat --resume f.cairn [--model other.gguf] [--prompt "…"]
 // With --prompt (repeatable: one turn each) the answers stream to stdout; without, an interactive
 // chat on the terminal (/save f, /load f, /stats, /quit; Ctrl-C stops the current answer).
@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { intOpt, parseArgs, UsageError } from '../args.js';
+import { backendOpt } from './eval.js';
 import { Conversation, modelTokenizer, snapshotSettings, type ConversationSettings, type TurnResult } from '../../engine/conversation.js';
 import { ActorError } from '../../engine/actor-host.js';
 import { Model } from '../../engine/model.js';
@@ -19,9 +20,9 @@ import { EngineError } from '../../engine/native.js';
 import { SnapshotError } from '../../engine/snapshot/format.js';
 import type { Tokenizer } from '../../engine/tokenizer/index.js';
 
-export const usage = 'chat [model.gguf] [--prompt "…"] [--seed N] [--temp T] [--top-k K] [--top-p P] [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--save f.cairn] | chat --resume f.cairn [--model m.gguf]';
+export const usage = 'chat [model.gguf] [--prompt "…"] [--seed N] [--temp T] [--top-k K] [--top-p P] [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--backend B] [--save f.cairn] | chat --resume f.cairn [--model m.gguf]';
 
-const VALUED = ['seed', 'temp', 'top-k', 'top-p', 'min-p', 'max-tokens', 'ctx', 'context-overflow', 'threads', 'save', 'resume', 'model'];
+const VALUED = ['seed', 'temp', 'top-k', 'top-p', 'min-p', 'max-tokens', 'ctx', 'context-overflow', 'threads', 'backend', 'save', 'resume', 'model'];
 
 /** The built-in model: assets/models/*.gguf above this file (first by name), if any.
  *  CAIRN_BUILTIN_MODELS names another folder to look in instead (tests). */
@@ -171,7 +172,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!path) {
       throw new UsageError('a model path is needed: cairn chat <model.gguf> (no built-in model found in assets/models/)');
     }
-    model = Model.load(path, { threads: opts.threads !== undefined ? intOpt(opts, 'threads', 0, 1, 256) : 0 });
+    model = Model.load(path, { threads: opts.threads !== undefined ? intOpt(opts, 'threads', 0, 1, 256) : 0, backend: backendOpt(opts.backend) });
     const tokenizer = modelTokenizer(model);
     const conv = resume ? await resumeInto(resume, model, tokenizer, overrides) : Conversation.create(model, tokenizer, overrides);
     const s: Session = { model, tokenizer, conv };

@@ -6,7 +6,7 @@ import { parseArgs, intOpt, UsageError } from '../args.js';
 import { Model, BACKENDS, type BackendName } from '../../engine/model.js';
 import { EngineError } from '../../engine/native.js';
 
-export const usage = 'eval <file.gguf> --tokens 1,2,3 [--out logits.f32] [--all] [--threads N] [--backend auto|reference|avx2|avx512|amx|neon]';
+export const usage = `eval <file.gguf> --tokens 1,2,3 [--out logits.f32] [--all] [--threads N] [--backend ${Object.keys(BACKENDS).join('|')}]`;
 
 export function parseTokens(s: string | true | undefined): number[] {
   if (typeof s !== 'string' || !/^\d+(,\d+)*$/.test(s.trim())) throw new UsageError('--tokens must be a comma-separated list of token ids, e.g. --tokens 1,2,3');
