@@ -36,6 +36,8 @@ export const LAYERS = [
   { target: 'electron/server/**/*.test.ts', allow: [...SERVER, ...TESTS], why: 'server tests: the server\'s imports and test-support' },
   { target: 'electron/server/**', allow: SERVER, why: 'the server imports common, main, node, hono and ws; never the engine' },
 
+  { target: 'electron/cli/commands/doctor.ts', allow: ['electron/cli/**', 'electron/engine/**', 'test-support/llama/cpu-variant.ts', ...COMMON, 'node:*'],
+    why: '`cairn doctor` reports the test oracle\'s CPU builds (test-support/llama/cpu-variant.ts) beside the engine' },
   { target: 'electron/cli/commands/bench.ts', allow: ['electron/cli/**', 'electron/engine/**', 'bench/**', ...COMMON, 'node:*'],
     why: '`cairn bench` runs the benchmark (bench/)' },
   { target: 'electron/cli/**/*.test.ts', allow: ['electron/cli/**', 'electron/engine/**', ...SERVER, ...TESTS],
@@ -50,7 +52,7 @@ export const LAYERS = [
   { target: 'renderer/**', allow: RENDERER,
     why: 'the renderer imports only itself, electron/common and browser libraries (no node, electron or koffi)' },
 
-  { target: 'bench/**', allow: ['bench/**', 'electron/engine/**', 'electron/cli/args.ts', 'test-support/**', ...COMMON, 'node:*', 'vitest'],
+  { target: 'bench/**', allow: ['bench/**', 'electron/engine/**', 'electron/cli/args.ts', 'electron/cli/commands/eval.ts', 'test-support/**', ...COMMON, 'node:*', 'vitest'],
     why: 'the benchmark drives the engine (and its own llama.cpp harness) on test-support\'s models' },
   { target: 'model/**', allow: ['model/**', 'electron/engine/**', 'test-support/**', 'node:*'],
     why: 'the built-in model\'s pipeline uses the engine (tokenizer, GGUF writer) and test-support\'s quantizers and metadata' },
