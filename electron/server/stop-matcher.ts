@@ -11,10 +11,11 @@ export class StopMatcher {
     if (this.stopped) return '';
     if (this.stops.length === 0) return text;
     this.held += text;
-    let cut = -1;
+    // the sequence completed first (earliest end) is the one generation stopped at
+    let cut = -1, end = Infinity;
     for (const s of this.stops) {
       const i = this.held.indexOf(s);
-      if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+      if (i >= 0 && (i + s.length < end || (i + s.length === end && i < cut))) { cut = i; end = i + s.length; }
     }
     if (cut >= 0) {
       this.stopped = true;
