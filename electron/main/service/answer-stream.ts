@@ -52,12 +52,14 @@ export class AnswerStream {
       });
   }
 
-  /** Writes the final state (after any checkpoint in flight) and announces it. */
-  async finish(u: MessageUpdate & { stats?: MessageStats }): Promise<Message> {
+  /** Writes the final state (after any checkpoint in flight) and announces it; `stored` runs between
+   *  the two (the conversation is free for the next turn by the time anyone hears the answer ended). */
+  async finish(u: MessageUpdate & { stats?: MessageStats }, stored?: () => void): Promise<Message> {
     this.finished = true;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     while (this.writing) await this.writing;
     const message = await this.store.updateMessage(this.conversationId, this.messageId, u);
+    stored?.();
     this.hub.emit('message.updated', { conversationId: this.conversationId, message });
     return message;
   }

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import type { ConversationDetail, Message } from '../../common/schemas.js';
 import type { ConversationStore } from '../store/types.js';
 import { AnswerStream } from './answer-stream.js';
-import { UNTITLED } from './defaults.js';
 import { hostCall, type EngineEvent, type EnginePort } from './engine-port.js';
 import { ServiceError, toApiError } from './errors.js';
 import type { EventHub } from './event-hub.js';
@@ -35,6 +34,8 @@ export interface ChatDeps {
 }
 
 const TITLE_CHARS = 60;
+/** The title the store gives a conversation created without one; the first message renames it. */
+export const UNTITLED = 'New chat';
 
 export class ChatRunner {
   private readonly running = new Map<string, Running>();
@@ -158,14 +159,16 @@ export class ChatRunner {
     try {
       const out = await body(run);
       started = run.stream !== null;
-      if (started) void this.generate(conversationId, run).finally(() => { this.release(conversationId); settle(); });
+      if (started) void this.generate(conversationId, run).finally(() => { this.release(conversationId, run); settle(); });
       return out;
     } finally {
-      if (!started) { this.release(conversationId); settle(); }
+      if (!started) { this.release(conversationId, run); settle(); }
     }
   }
 
-  private release(conversationId: string): void {
+  /** Frees the conversation's slot if `run` still holds it. */
+  private release(conversationId: string, run: Running): void {
+    if (this.running.get(conversationId) !== run) return;
     this.running.delete(conversationId);
     this.setBusy(conversationId, false);
   }
@@ -186,11 +189,12 @@ export class ChatRunner {
 
   private async generate(conversationId: string, run: Running): Promise<void> {
     const stream = run.stream!;
+    const free = () => this.release(conversationId, run);
     const t0 = performance.now();
     this.byRequest.set(run.requestId, stream);
     this.d.stats.begin(conversationId, stream.messageId);
     try {
-      if (run.stopRequested) { await stream.finish({ status: 'done', finishReason: 'cancelled' }); return; }
+      if (run.stopRequested) { await stream.finish({ status: 'done', finishReason: 'cancelled' }, free); return; }
       const conv = this.d.store.get(conversationId);
       const branch = this.d.store.path(conversationId, stream.messageId).slice(0, -1);
       const r = await hostCall(this.d.engine, 'generate', {
@@ -198,7 +202,7 @@ export class ChatRunner {
         messages: hostMessages(conv.settings, branch), snapshotPath: this.d.store.kvPath(conversationId),
       });
       const stats = messageStats(r, performance.now() - t0);
-      await stream.finish({ content: r.text, status: 'done', finishReason: r.reason, stats });
+      await stream.finish({ content: r.text, status: 'done', finishReason: r.reason, stats }, free);
       if (r.restore?.path === 'reprefilled' && r.restore.reason) {
         this.d.hub.emit('notice', { level: 'info', message: `The conversation was re-read by the model (${r.restore.reason}).` });
       }
@@ -210,7 +214,7 @@ export class ChatRunner {
       await stream.finish({
         content: stream.text, status: died || stream.text ? 'interrupted' : 'error',
         finishReason: died ? 'interrupted' : 'error', error: err.message,
-      }).catch((e2) => console.error(`cairn: final state of ${stream.messageId} not stored:`, e2));
+      }, free).catch((e2) => console.error(`cairn: final state of ${stream.messageId} not stored:`, e2));
       if (died) this.d.hub.emit('notice', { level: 'warning', message: 'The engine stopped during an answer; the text so far is kept. It restarts on its own: send again to continue.' });
     } finally {
       this.byRequest.delete(run.requestId);

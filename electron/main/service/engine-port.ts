@@ -2,23 +2,12 @@
 // typed requests of the host protocol answered as Result, its events (the host's tokens and progress,
 // the supervisor's state, model and quarantine changes), its status and quarantine list. The service
 // speaks only the host protocol (electron/common/host-protocol.ts); it never imports the engine.
-import type { Result } from '../../common/contract.js';
-import type { HostEvent, HostOpName, HostOps } from '../../common/host-protocol.js';
-import type { ModelInfo, Quarantine, Stats } from '../../common/schemas.js';
+import type { HostOpName, HostOps } from '../../common/host-protocol.js';
+import type { EngineClient } from '../engine/engine-client.js';
 import { ServiceError } from './errors.js';
 
-export type EngineEvent =
-  | Extract<HostEvent, { type: 'tokens' | 'progress' }>
-  | { kind: 'engine'; type: 'state'; status: Stats['engine']; reason?: string }
-  | { kind: 'engine'; type: 'model'; model: ModelInfo | null; reason?: string }
-  | { kind: 'engine'; type: 'quarantined'; quarantine: Quarantine };
-
-export interface EnginePort {
-  request<K extends HostOpName>(op: K, args: HostOps[K][0]): Promise<Result<HostOps[K][1]>>;
-  subscribe(fn: (e: EngineEvent) => void): () => void;
-  status(): Stats['engine'];
-  quarantined(): Quarantine[];
-}
+export type { EngineEvent } from '../engine/engine-client.js';
+export type EnginePort = Pick<EngineClient, 'request' | 'subscribe' | 'status' | 'quarantined'>;
 
 /** One host request; a failure is thrown as a ServiceError carrying the host's code (E_ENGINE when
  *  the host died or missed its deadline while the request was pending). */

@@ -8,8 +8,7 @@ import { fail, ok, parseArgs, type AppEvent, type CairnApi, type OpName, type Op
 import type { Progress } from '../../common/schemas.js';
 import type { ConversationStore } from '../store/types.js';
 import { AppSettingsFile } from './app-settings.js';
-import { ChatRunner } from './chat.js';
-import { UNTITLED } from './defaults.js';
+import { ChatRunner, UNTITLED } from './chat.js';
 import { hostCall, type EnginePort } from './engine-port.js';
 import { completeEphemeral, type EphemeralRequest } from './ephemeral.js';
 import { ServiceError, toApiError } from './errors.js';
@@ -37,9 +36,7 @@ export interface ServiceOptions {
 type Handlers = { [K in OpName]: (args: z.infer<Operations[K]['args']>) => Promise<OpResult<K>> | OpResult<K> };
 
 export class CairnService implements CairnApi {
-  readonly hub = new EventHub();
   readonly models: Models;
-  readonly settings: AppSettingsFile;
   readonly stats: StatsTracker;
   private readonly chat: ChatRunner;
   private readonly kv: KvSaver;
@@ -51,15 +48,16 @@ export class CairnService implements CairnApi {
   private readonly handlers: Handlers;
 
   static async start(o: ServiceOptions): Promise<CairnService> {
-    const s = new CairnService(o);
+    const hub = new EventHub();
+    const settings = await AppSettingsFile.open(o.dataDir, (message) => hub.emit('notice', { level: 'warning', message }));
+    const s = new CairnService(o, hub, settings);
     await s.models.start(o.modelPath);
     return s;
   }
 
-  private constructor(o: ServiceOptions) {
+  private constructor(o: ServiceOptions, readonly hub: EventHub, readonly settings: AppSettingsFile) {
     this.store = o.store;
     this.engine = o.engine;
-    this.settings = new AppSettingsFile(o.dataDir, (message) => this.hub.emit('notice', { level: 'warning', message }));
     this.stats = new StatsTracker(o.engine, this.hub);
     const builtinPath = o.builtinModelPath ? realpathSync(o.builtinModelPath) : undefined;
     this.models = new Models({
