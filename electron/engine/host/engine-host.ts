@@ -227,6 +227,8 @@ export class EngineHost {
   }
 
   private async answer(l: Loaded, run: Run, a: HostOps['generate'][0]): Promise<GenerateResult> {
+    const stall = process.env.CAIRN_HOST_TEST_STALL_ON_PROMPT; // test hook, see host-main.ts
+    if (stall && a.messages[a.messages.length - 1].content.includes(stall)) await new Promise(() => {});
     const t0 = now();
     const settings = toEngine(a.settings), history = a.messages.slice(0, -1);
     // a different context size needs another actor: the conversation starts over in one
