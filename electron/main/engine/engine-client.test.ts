@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Result } from '../../common/contract.js';
 import type { HostMessage } from '../../common/host-protocol.js';
 import type { ConversationSettings, Progress } from '../../common/schemas.js';
+// eslint-disable-next-line no-restricted-imports -- test fixture only: the GGUF writer is moving to test-support/ (import it from there then)
 import { cachedLlamaModel, tinyConfig } from '../../engine/llama-builder.js';
 import { EngineClient, type EngineEvent } from './engine-client.js';
 
