@@ -107,6 +107,9 @@ export interface ResumeResult { conversation: Conversation; path: RestorePath; r
 export interface ResumeOptions {
   /** Overrides of the saved settings (a given seed reseeds the RNG; others keep its state). */
   settings?: Partial<ConversationSettings>;
+  /** When the KV cannot be restored, leave the transcript to the next turn's prefill (which can run
+   *  in chunks, see SendOptions.prefillChunkMs) instead of prefilling it here in one blocking call. */
+  deferPrefill?: boolean;
 }
 
 const now = () => performance.now();
@@ -652,7 +655,10 @@ export class Conversation {
         snap.close();
       }
     }
-    conv.reprefill(meta, o.settings);
+    if (o.deferPrefill) {
+      if (meta) conv.restoreSampler(meta);
+      if (o.settings) conv.configure(o.settings);
+    } else conv.reprefill(meta, o.settings);
     return { conversation: conv, path: 'reprefilled', reason: reason + idsNote };
   }
 

@@ -121,7 +121,7 @@ export class EngineHost {
       const p = this.progress('snapshot-restore', `Opening ${basename(a.path)}`, a.conversationId, 1);
       const t0 = now();
       let r;
-      try { r = await Conversation.resume(a.path, l.model, l.tokenizer); } catch (e) { p.end('failed'); throw e; }
+      try { r = await Conversation.resume(a.path, l.model, l.tokenizer, { deferPrefill: true }); } catch (e) { p.end('failed'); throw e; }
       const conv = r.conversation;
       if (!conv.messages.length) {
         conv.release();
@@ -131,7 +131,8 @@ export class EngineHost {
       p.end('done');
       await l.pool.adopt(a.conversationId, conv);
       const sys = conv.messages[0].role === 'system' ? conv.messages[0].content : undefined;
-      return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason: r.reason, ms: now() - t0 } };
+      const reason = r.path === 'restored' ? r.reason : `${r.reason}; the transcript is prefilled on the next turn`;
+      return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason, ms: now() - t0 } };
     }),
     'conversation.drop': async (a) => {
       this.idle(a.conversationId);
@@ -263,7 +264,7 @@ export class EngineHost {
     });
     batcher.flush();
     if (prefill) prefill.end(r.reason === 'cancelled' && !r.tokens.length ? 'cancelled' : 'done');
-    if (restore?.path === 'reprefilled' && !restore.ms) restore.ms = r.prefillMs;
+    if (restore?.path === 'reprefilled') restore.ms += r.prefillMs;
     return {
       text: r.text, tokens: r.tokens.length, reason: r.reason === 'callback' ? 'stop' : r.reason,
       promptTokens: r.reused + r.prefilled, reusedTokens: r.reused, prefilledTokens: r.prefilled,
@@ -280,7 +281,8 @@ export class EngineHost {
       const t0 = now();
       const rest = withoutSeed(settings); // (the snapshot's RNG state carries on)
       try {
-        const r = await Conversation.resume(snapshotPath, l.model, l.tokenizer, { settings: rest });
+        // (a snapshot that cannot be restored: the turn prefills the branch, in chunks)
+        const r = await Conversation.resume(snapshotPath, l.model, l.tokenizer, { settings: rest, deferPrefill: true });
         await l.pool.adopt(id, r.conversation);
         p.end('done');
         return history ? { path: r.path, reason: r.reason, ms: now() - t0 } : undefined;

@@ -74,6 +74,12 @@ describe('the built-in model', () => {
     expect(r2.promptTokens).toBe(r2.reusedTokens + r2.prefilledTokens);
   });
 
+  test('a snapshot of the built-in model, for later use under another model', async () => {
+    mkdirSync(join(dir, 'b1'));
+    const saved = value(await client.request('snapshot.save', { conversationId: 'b1', path: join(dir, 'b1', 'kv.cairn'), messages: [], settings: S }));
+    expect(saved.nTokens).toBeGreaterThan(0);
+  });
+
   test('the same branch in a conversation the host does not hold is prefilled (and says so)', async () => {
     const r = value(await generate('b2', [user('Hello there'), answer('Hi.'), user('Which countries?')]));
     expect(r.restore).toMatchObject({ path: 'reprefilled' });
@@ -175,6 +181,18 @@ describe('a model that talks until told to stop (tiny, random weights)', () => {
     const r3 = value(await generate('s2', [...branch, user('Valleys')]));
     expect(r3.restore).toBeUndefined();
     expect(r3.reusedTokens).toBe(r2.reusedTokens);
+  });
+
+  test('a snapshot of another model: its transcript is prefilled by this one (generate and open say why)', async () => {
+    const kv = join(dir, 'b1', 'kv.cairn');
+    const branch = [user('Hello there'), answer('Hi.'), user('Which countries?')];
+    const r = value(await generate('x1', branch, { snapshotPath: kv }));
+    expect(r.restore).toMatchObject({ path: 'reprefilled', reason: expect.stringMatching(/SNAP_FOREIGN_MODEL/) });
+    expect(r.reusedTokens).toBe(0);
+    const opened = value(await client.request('snapshot.open', { path: kv, conversationId: 'x2' }));
+    expect(opened.restore).toMatchObject({ path: 'reprefilled', reason: expect.stringMatching(/prefilled on the next turn/) });
+    expect(opened.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(value(await generate('x2', [...opened.messages, user('More?')], { settings: { maxTokens: 4 } })).reusedTokens).toBe(0);
   });
 
   test('a file that is no snapshot cannot be opened: E_SNAPSHOT', async () => {

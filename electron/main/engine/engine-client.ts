@@ -17,7 +17,8 @@
 // Supervision:
 //   - heartbeat: 'ping' every heartbeatMs (1 s); nothing heard for deadMs (5 s) ⇒ the host is killed
 //     (SIGKILL) and replaced. While a slow operation runs (model.load / model.inspect: one blocking
-//     native call; snapshot.save / snapshot.open: file I/O) the allowance is slowOpDeadlineMs.
+//     native call; snapshot.save / snapshot.open: file I/O) the allowance is slowOpDeadlineMs, and
+//     startDeadlineMs (30 s) for a starting host to say 'ready'.
 //   - per-token deadline: a 'generate' with no token (nor prefill/restore progress) for
 //     tokenDeadlineMs (30 s) ⇒ hung: killed and replaced.
 //   - on exit: every request in flight fails with { code: 'E_ENGINE' } (the service marks the
@@ -60,6 +61,8 @@ export interface EngineClientOptions {
   deadMs?: number;
   tokenDeadlineMs?: number;
   slowOpDeadlineMs?: number;
+  /** Allowance for a starting host to say 'ready' (a loaded machine starts processes slowly). */
+  startDeadlineMs?: number;
   restartMinMs?: number;
   restartMaxMs?: number;
 }
@@ -101,7 +104,7 @@ export class EngineClient {
 
   constructor(opts: EngineClientOptions) {
     this.o = {
-      spawner: nodeSpawner, heartbeatMs: 1000, deadMs: 5000, tokenDeadlineMs: 30_000, slowOpDeadlineMs: 300_000,
+      spawner: nodeSpawner, heartbeatMs: 1000, deadMs: 5000, tokenDeadlineMs: 30_000, slowOpDeadlineMs: 300_000, startDeadlineMs: 30_000,
       restartMinMs: 200, restartMaxMs: 10_000, ...opts, env: opts.env ?? {},
     };
     this.quarantine = new QuarantineList(join(opts.dataDir, 'quarantine.json'));
@@ -283,7 +286,7 @@ export class EngineClient {
     const proc = this.proc;
     if (!proc || this.state === 'stopped') return;
     const t = Date.now();
-    let allowance = this.o.deadMs;
+    let allowance = this.state === 'ready' ? this.o.deadMs : this.o.startDeadlineMs;
     for (const p of this.pending.values()) {
       if (!p.sent) continue;
       if (SLOW_OPS.has(p.op)) allowance = Math.max(allowance, this.o.slowOpDeadlineMs);
