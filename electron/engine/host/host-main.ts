@@ -4,7 +4,7 @@
 // (koffi, the native library) is imported, so nothing the engine does at load time escapes them.
 //
 // Test hooks (never set outside tests):
-//   CAIRN_HOST_TEST_CRASH_ON_LOAD=<substring>: a 'model.load' of a path containing it kills this
+//   CAIRN_HOST_TEST_CRASH_ON_LOAD=<substring>: a 'model.load' or 'model.inspect' of a path containing it kills this
 //     process (SIGKILL) before loading: a deterministic crash during load (quarantine tests).
 //   CAIRN_HOST_TEST_STALL_ON_PROMPT=<substring>: a 'generate' whose user message contains it never
 //     produces a token while the host keeps answering pings (per-token deadline tests).

@@ -107,11 +107,12 @@ describe('hung hosts', () => {
 });
 
 describe('quarantine', () => {
-  test('a model during whose load the host died twice is quarantined: persisted, announced, refused without a try', async () => {
+  test('a model during whose load (or inspection) the host died twice is quarantined: persisted, announced, refused without a try', async () => {
     const bad = join(dir, 'crash-on-load.gguf');
     copyFileSync(BUILTIN, bad);
     const restarts0 = client.status().restarts;
-    const first = await client.request('model.load', { path: bad, builtin: false, threads: 1 });
+    // (inspect maps and validates the model as load does: a death during either counts)
+    const first = await client.request('model.inspect', { path: bad, nCtx: 512 });
     expect(errorCode(first)).toBe('E_ENGINE');
     const announced = next((e) => e.kind === 'engine' && e.type === 'quarantined');
     const second = await client.request('model.load', { path: bad, builtin: false, threads: 1 });
@@ -124,6 +125,7 @@ describe('quarantine', () => {
     // refused at once from now on, also by a new client over the same data folder (the app's next start)
     const third = await client.request('model.load', { path: bad, builtin: false, threads: 1 });
     expect(errorCode(third)).toBe('E_QUARANTINED');
+    expect(errorCode(await client.request('model.inspect', { path: bad, nCtx: 512 }))).toBe('E_QUARANTINED');
     expect(client.status().restarts - restarts0).toBe(2);
     const saved = JSON.parse(readFileSync(join(dir, 'quarantine.json'), 'utf8'));
     expect(saved.models.map((m: { id: string }) => m.id)).toEqual([bad]);

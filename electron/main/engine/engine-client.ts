@@ -25,7 +25,8 @@
 //     streaming message interrupted), the host restarts after a backoff (restartMinMs doubling to
 //     restartMaxMs; back to the minimum after a successful generate), the model that was current is
 //     loaded again, then queued requests go out.
-//   - quarantine: a model whose load was in flight when the host died twice (in this process's life)
+//   - quarantine: a model whose load (model.load, or model.inspect, which maps and validates it too)
+//     was in flight when the host died twice (in this process's life)
 //     is recorded in <dataDir>/quarantine.json, refused from then on with E_QUARANTINED (also across
 //     app restarts: never auto-loaded again), and announced by a 'quarantined' event. A successful
 //     load clears its count.
@@ -68,6 +69,8 @@ export interface EngineClientOptions {
 }
 
 const SLOW_OPS = new Set<HostOpName>(['model.load', 'model.inspect', 'snapshot.save', 'snapshot.open']);
+/** Operations that load a model into the host (a death during one is a strike against the model). */
+const LOADS = new Set<HostOpName>(['model.load', 'model.inspect']);
 
 interface Pending {
   id: number; op: HostOpName; args: unknown; sent: boolean;
@@ -138,7 +141,7 @@ export class EngineClient {
   /** One operation of the host. Never throws: failures come back as { ok: false, error }. */
   request<K extends HostOpName>(op: K, args: HostOps[K][0]): Promise<Result<HostOps[K][1]>> {
     if (this.state === 'stopped') return Promise.resolve({ ok: false, error: engineError('the engine is not running') });
-    if (op === 'model.load') {
+    if (LOADS.has(op)) {
       const q = this.quarantine.find((args as HostOps['model.load'][0]).path);
       if (q) return Promise.resolve({ ok: false, error: { code: 'E_QUARANTINED', message: `${q.id} is quarantined: ${q.reason}` } });
     }
@@ -191,7 +194,7 @@ export class EngineClient {
     for (const p of [...this.pending.values()]) {
       if (!p.sent) continue;
       this.pending.delete(p.id);
-      const q = p.op === 'model.load' ? this.strike((p.args as HostOps['model.load'][0]).path, reason) : undefined;
+      const q = LOADS.has(p.op) ? this.strike((p.args as HostOps['model.load'][0]).path, reason) : undefined;
       if (q && this.current && modelKey(this.current.args.path) === q.id) {
         this.current = undefined;
         this.emit({ kind: 'engine', type: 'model', model: null, reason: `${q.id} is quarantined` });
