@@ -8,7 +8,7 @@
 // Blocking calls remain in model.load / model.inspect (the native load) and snapshot I/O; the
 // supervisor gives those a longer deadline.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { GenerateResult, HostInbound, HostMessage, HostOpName, HostOps, HostOutbound, HostStats } from '../../common/host-protocol.js';
@@ -38,6 +38,16 @@ interface Run { requestId: string; conversationId: string; cancelled: boolean; c
 type Ops = { [K in HostOpName]: (args: HostOps[K][0]) => Promise<HostOps[K][1]> };
 
 const now = () => performance.now();
+/** Test hook (see host-main.ts): a crash as a model is loaded. */
+function crashHook(path: string): void {
+  const hook = process.env.CAIRN_HOST_TEST_CRASH_ON_LOAD;
+  if (hook && path.includes(hook)) process.kill(process.pid, 'SIGKILL');
+}
+/** Whether a process with this id runs (EPERM: it does, as another user's). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
 const toHost = (ms: readonly { role: string; content: string }[]): HostMessage[] =>
   ms.map((m) => ({ role: m.role as HostMessage['role'], content: m.content }));
 
@@ -47,12 +57,14 @@ export class EngineHost {
   private readonly poolDir: string;
   private seq = 0;
 
-  constructor(private readonly out: (msg: HostOutbound) => void, poolDir = process.env.CAIRN_HOST_POOL_DIR) {
-    // the pools' hibernation snapshots: a cache of this process only, emptied at start
-    if (poolDir) {
-      rmSync(poolDir, { recursive: true, force: true });
-      mkdirSync(poolDir, { recursive: true });
-      this.poolDir = poolDir;
+  constructor(private readonly out: (msg: HostOutbound) => void, poolRoot = process.env.CAIRN_HOST_POOL_DIR) {
+    // the pools' hibernation snapshots: a cache of this process only, <root>/<pid>; the folders of
+    // hosts that are gone (killed: no exit handler ran) are removed here
+    if (poolRoot) {
+      mkdirSync(poolRoot, { recursive: true });
+      for (const name of readdirSync(poolRoot)) if (!isAlive(Number(name))) rmSync(join(poolRoot, name), { recursive: true, force: true });
+      this.poolDir = join(poolRoot, String(process.pid));
+      mkdirSync(this.poolDir, { recursive: true });
     } else this.poolDir = mkdtempSync(join(tmpdir(), 'cairn-host-'));
     process.once('exit', () => rmSync(this.poolDir, { recursive: true, force: true }));
   }
@@ -72,7 +84,7 @@ export class EngineHost {
 
   private readonly ops: Ops = {
     'model.load': async (a) => this.load(a.path, a.builtin, a.threads),
-    'model.inspect': async (a) => inspectModel(a.path, a.nCtx),
+    'model.inspect': async (a) => { crashHook(a.path); return inspectModel(a.path, a.nCtx); },
     'model.unload': async (a) => {
       if (!this.current || this.current.id !== a.id) return { unloaded: false };
       this.retire(this.current);
@@ -121,7 +133,7 @@ export class EngineHost {
       const p = this.progress('snapshot-restore', `Opening ${basename(a.path)}`, a.conversationId, 1);
       const t0 = now();
       let r;
-      try { r = await Conversation.resume(a.path, l.model, l.tokenizer); } catch (e) { p.end('failed'); throw e; }
+      try { r = await Conversation.resume(a.path, l.model, l.tokenizer, { deferPrefill: true }); } catch (e) { p.end('failed'); throw e; }
       const conv = r.conversation;
       if (!conv.messages.length) {
         conv.release();
@@ -131,7 +143,8 @@ export class EngineHost {
       p.end('done');
       await l.pool.adopt(a.conversationId, conv);
       const sys = conv.messages[0].role === 'system' ? conv.messages[0].content : undefined;
-      return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason: r.reason, ms: now() - t0 } };
+      const reason = r.path === 'restored' ? r.reason : `${r.reason}; the transcript is prefilled on the next turn`;
+      return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason, ms: now() - t0 } };
     }),
     'conversation.drop': async (a) => {
       this.idle(a.conversationId);
@@ -146,8 +159,7 @@ export class EngineHost {
   // ---- models
 
   private load(path: string, builtin: boolean, threads: number): ModelInfo {
-    const hook = process.env.CAIRN_HOST_TEST_CRASH_ON_LOAD; // test hook, see host-main.ts
-    if (hook && path.includes(hook)) process.kill(process.pid, 'SIGKILL');
+    crashHook(path);
     const p = this.progress('model-load', `Loading ${basename(path)}`, undefined, 1);
     let model: Model | undefined;
     try {
@@ -172,12 +184,15 @@ export class EngineHost {
   /** The model stops being current; closed (its conversations dropped) once nothing uses it. */
   private retire(l: Loaded): void {
     l.retired = true;
-    if (l.active === 0) void this.close(l);
+    if (l.active === 0) this.close(l);
   }
 
-  private async close(l: Loaded): Promise<void> {
-    for (const id of l.pool.ids()) await l.pool.delete(id);
-    l.model.close();
+  /** Drops a retired model's conversations and closes it (a failure leaves it to the process's end). */
+  private close(l: Loaded): void {
+    (async () => {
+      for (const id of l.pool.ids()) await l.pool.delete(id);
+      l.model.close();
+    })().catch((e: unknown) => process.stderr.write(`cairn engine host: closing ${l.model.path}: ${String(e)}\n`));
   }
 
   /** Runs fn with the current model held (not closed while fn runs). */
@@ -187,7 +202,7 @@ export class EngineHost {
     l.active++;
     try { return await fn(l); } finally {
       l.active--;
-      if (l.retired && l.active === 0) void this.close(l);
+      if (l.retired && l.active === 0) this.close(l);
     }
   }
 
@@ -227,6 +242,8 @@ export class EngineHost {
   }
 
   private async answer(l: Loaded, run: Run, a: HostOps['generate'][0]): Promise<GenerateResult> {
+    const stall = process.env.CAIRN_HOST_TEST_STALL_ON_PROMPT; // test hook, see host-main.ts
+    if (stall && a.messages[a.messages.length - 1].content.includes(stall)) await new Promise(() => {});
     const t0 = now();
     const settings = toEngine(a.settings), history = a.messages.slice(0, -1);
     // a different context size needs another actor: the conversation starts over in one
@@ -261,7 +278,7 @@ export class EngineHost {
     });
     batcher.flush();
     if (prefill) prefill.end(r.reason === 'cancelled' && !r.tokens.length ? 'cancelled' : 'done');
-    if (restore?.path === 'reprefilled' && !restore.ms) restore.ms = r.prefillMs;
+    if (restore?.path === 'reprefilled') restore.ms += r.prefillMs;
     return {
       text: r.text, tokens: r.tokens.length, reason: r.reason === 'callback' ? 'stop' : r.reason,
       promptTokens: r.reused + r.prefilled, reusedTokens: r.reused, prefilledTokens: r.prefilled,
@@ -278,7 +295,8 @@ export class EngineHost {
       const t0 = now();
       const rest = withoutSeed(settings); // (the snapshot's RNG state carries on)
       try {
-        const r = await Conversation.resume(snapshotPath, l.model, l.tokenizer, { settings: rest });
+        // (a snapshot that cannot be restored: the turn prefills the branch, in chunks)
+        const r = await Conversation.resume(snapshotPath, l.model, l.tokenizer, { settings: rest, deferPrefill: true });
         await l.pool.adopt(id, r.conversation);
         p.end('done');
         return history ? { path: r.path, reason: r.reason, ms: now() - t0 } : undefined;
