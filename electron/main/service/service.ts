@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import type { z } from 'zod';
 import { fail, ok, parseArgs, type AppEvent, type CairnApi, type OpName, type OpResult, type Operations, type Result } from '../../common/contract.js';
 import type { Progress } from '../../common/schemas.js';
+import { exportConversation } from '../files/export.js';
 import type { ConversationStore } from '../store/types.js';
 import { AppSettingsFile } from './app-settings.js';
 import { ChatRunner, UNTITLED } from './chat.js';
@@ -165,7 +166,7 @@ export class CairnService implements CairnApi {
         if (chat.isBusy(a.id)) throw new ServiceError('E_BUSY', 'an answer is being written: switch branches once it is done');
         return store.setCurrentLeaf(a.id, a.leafId);
       },
-      'conversations.export': (a) => this.exportConversation(a.id, a.format),
+      'conversations.export': (a) => exportConversation(store.get(a.id), a.format),
       'chat.send': (a) => chat.send(a.conversationId, a.text, a.parentId),
       'chat.stop': async (a) => ({ stopped: await chat.stop(a.conversationId) }),
       'chat.regenerate': (a) => chat.regenerate(a.conversationId, a.messageId),
@@ -188,7 +189,4 @@ export class CairnService implements CairnApi {
     };
   }
 
-  private exportConversation(_id: string, _format: 'markdown' | 'json'): OpResult<'conversations.export'> {
-    throw new ServiceError('E_INTERNAL', 'export arrives with the store branch');
-  }
 }
