@@ -11,7 +11,7 @@ import type { ConversationStore } from '../store/types.js';
 import { AppSettingsFile } from './app-settings.js';
 import { ChatRunner, UNTITLED } from './chat.js';
 import { hostCall, type EnginePort } from './engine-port.js';
-import { completeEphemeral, type EphemeralRequest } from './ephemeral.js';
+import { completeEphemeral, isEphemeral, type EphemeralRequest } from './ephemeral.js';
 import { ServiceError, toApiError } from './errors.js';
 import { EventHub } from './event-hub.js';
 import type { CheckFile } from './files-port.js';
@@ -122,7 +122,8 @@ export class CairnService implements CairnApi {
 
   private onProgress(p: Progress): void {
     const conv = p.conversationId;
-    const cancel = p.kind === 'prefill' && conv ? () => { void this.chat.stop(conv); return true; } : undefined;
+    if (conv && isEphemeral(conv)) return; // an OpenAI API request's: not the app's work
+    const cancel = p.kind === 'prefill' && conv ? () => { if (!this.chat.isBusy(conv)) return false; void this.chat.stop(conv); return true; } : undefined;
     this.reportProgress(p, cancel);
   }
 
