@@ -135,6 +135,7 @@ describe('quarantine', () => {
     try {
       expect(errorCode(await later.request('model.load', { path: bad, builtin: false, threads: 1 }))).toBe('E_QUARANTINED');
     } finally { await later.stop(); }
+    expect(client.quarantineOf(bad)?.id).toBe(bad);
     expect(client.unquarantine(bad)).toBe(true);
     expect(client.quarantined()).toEqual([]);
   });
