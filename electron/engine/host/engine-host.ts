@@ -264,14 +264,15 @@ export class EngineHost {
       return conv.send(a.messages[a.messages.length - 1].content, (text) => batcher.piece(text), {
         yieldEveryToken: true, maxTokens: settings.maxTokens, prefillChunkMs: PREFILL_CHUNK_MS,
         onPrefill: (done, total) => {
+          if (done === total) last = now(); // (the first token's latency counts from here)
           if (total <= PREFILL_PROGRESS_MIN) return;
           prefill ??= this.progress('prefill', 'Reading the prompt', a.conversationId, total, run.requestId);
           prefill.update(done);
         },
         onToken: () => {
           const t = now();
-          if (ttft === undefined) { ttft = t - t0; last = t; }
-          batcher.token(t - last);
+          if (ttft === undefined) ttft = t - t0;
+          batcher.token(last ? t - last : 0);
           last = t;
         },
       });

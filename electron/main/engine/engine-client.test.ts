@@ -65,6 +65,7 @@ describe('the built-in model', () => {
     for (const b of batches) {
       expect(b.count).toBeLessThanOrEqual(32);
       expect(b.latenciesMs).toHaveLength(b.count);
+      expect(b.latenciesMs.every((ms) => ms > 0)).toBe(true);
       expect(b.conversationId).toBe('b1');
     }
     expect(r1).toMatchObject({ reusedTokens: 0, promptTokens: r1.prefilledTokens });
