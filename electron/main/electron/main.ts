@@ -4,23 +4,15 @@
 // With preload.cts, the only code that imports 'electron' at run time (main-process logic lives in
 // modules that run under Node: ipc.ts, app-protocol.ts, hardening.ts, menu.ts, paths.ts).
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
-import type { AppEvent, CairnApi } from '../../common/contract.js';
-// (main's own engine client folder, electron/main/engine/, not the engine: the layering pattern
-// '**/engine/**' cannot tell them apart)
-// eslint-disable-next-line no-restricted-imports
+import type { AppEvent } from '../../common/contract.js';
 import type { HostProcess, HostSpawner } from '../engine/spawn.js';
 import { appProtocolHandler } from './app-protocol.js';
 import { APP_SCHEME_PRIVILEGES, externalLinkAllowed, navigationAllowed, permissionAllowed, secureWebPreferences } from './hardening.js';
 import { APP_SCHEME, APP_URL, EVENT_CHANNEL, forwardEvents, registerIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { appPaths, builtinModelIn } from './paths.js';
+import { openService, type OpenedService } from '../service/open-service.js';
 
-/** What main needs of the service module (electron/main/service/open-service.ts). */
-type OpenCairn = (o: { dataDir: string; builtinModelPath?: string; engine: { spawner: HostSpawner; env: Record<string, string> } }) =>
-  Promise<{ service: CairnApi; close(): Promise<void> }>;
-
-// LEAD, wire the service here (the one line): import { openService as openCairn } from '../service/open-service.js';
-const openCairn: OpenCairn = async () => { throw new Error('the service is not wired into main.ts yet (see the LEAD line)'); };
 
 /** The engine host as an Electron utility process (a crash cannot take main down), with the shape
  *  of electron/main/engine/spawn.ts's HostSpawner. */
@@ -43,9 +35,12 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHE
 app.enableSandbox();
 
 const dev = !app.isPackaged;
+// CAIRN_DATA_DIR (tests, a portable install) replaces the per-user folder, Chromium's profile included
+const dataDir = process.env.CAIRN_DATA_DIR || app.getPath('userData');
+if (process.env.CAIRN_DATA_DIR) app.setPath('userData', dataDir);
 const paths = appPaths({ appPath: app.getAppPath(), resourcesPath: process.resourcesPath, isPackaged: app.isPackaged, platform: process.platform });
 let win: BrowserWindow | null = null;
-let opened: Awaited<ReturnType<OpenCairn>> | null = null;
+let opened: OpenedService | null = null;
 
 function send(event: AppEvent): void {
   if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);
@@ -110,8 +105,8 @@ async function start(): Promise<void> {
   harden();
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, process.platform, dev)));
   try {
-    opened = await openCairn({
-      dataDir: app.getPath('userData'), builtinModelPath: builtinModelIn(paths.builtinModelsDir),
+    opened = await openService({
+      dataDir, builtinModelPath: builtinModelIn(paths.builtinModelsDir),
       engine: { spawner: utilitySpawner, env: paths.hostEnv },
     });
     registerIpc(ipcMain, opened.service);

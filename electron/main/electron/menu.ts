@@ -14,11 +14,11 @@ export function menuTemplate(a: MenuActions, platform: NodeJS.Platform, dev: boo
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
-      { label: 'New Chat', accelerator: 'CmdOrCtrl+N', click: () => a.newChat() },
+      { id: 'new-chat', label: 'New Chat', accelerator: 'CmdOrCtrl+N', click: () => a.newChat() },
       { type: 'separator' },
-      { label: 'Open Model…', accelerator: 'CmdOrCtrl+O', click: () => a.openModel() },
-      { label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+Shift+O', click: () => a.openSnapshot() },
-      { label: 'Save Snapshot…', accelerator: 'CmdOrCtrl+S', click: () => a.saveSnapshot() },
+      { id: 'open-model', label: 'Open Model…', accelerator: 'CmdOrCtrl+O', click: () => a.openModel() },
+      { id: 'open-snapshot', label: 'Open Snapshot…', accelerator: 'CmdOrCtrl+Shift+O', click: () => a.openSnapshot() },
+      { id: 'save-snapshot', label: 'Save Snapshot…', accelerator: 'CmdOrCtrl+S', click: () => a.saveSnapshot() },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit' },
     ],
