@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- electron-builder loads its hooks with require() */
 // before-build.cjs — electron-builder's beforeBuild hook: builds everything the package holds for
 // the target (`npm run build`: the engine library, actor.wasm, main/preload, the renderer; the engine
 // again for the target's architecture when it is not this machine's)
