@@ -28,6 +28,13 @@ const settings = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0, repeatPenalt
 const dir = mkdtempSync(join(tmpdir(), 'cairn-soak-'));
 const client = new EngineClient({ dataDir: dir, restartMinMs: 20 });
 const fail = async (msg) => { console.error(`soak-host: FAIL: ${msg}`); await client.stop(); process.exit(1); };
+const reasons = new Map(); // why the host restarted (a kill of ours, or the supervisor's own finding)
+client.subscribe((e) => {
+  if (e.kind === 'engine' && e.type === 'state' && e.reason) {
+    const why = e.reason.replace(/\d+/g, 'N');
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+});
 await client.start();
 const loaded = await client.request('model.load', { path: model, builtin: false, threads: 1 });
 if (!loaded.ok) await fail(`load: ${loaded.error.message}`);
@@ -62,3 +69,4 @@ await client.stop();
 rmSync(dir, { recursive: true, force: true });
 console.log(`soak-host: ${kills} kills, ${restarts} restarts, every answer in flight failed with E_ENGINE and the next one worked` +
   ` (${tokensBeforeKill} tokens streamed before kills, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+for (const [why, n] of reasons) console.log(`soak-host:   ${n}× ${why}`);

@@ -54,6 +54,7 @@ const toHost = (ms: readonly { role: string; content: string }[]): HostMessage[]
 export class EngineHost {
   private current: Loaded | undefined;
   private readonly runs = new Map<string, Run>();
+  private readonly chains = new Map<string, Promise<unknown>>();
   private readonly poolDir: string;
   private seq = 0;
 
@@ -111,50 +112,62 @@ export class EngineHost {
     }),
     'snapshot.save': (a) => this.using(async (l) => {
       this.idle(a.conversationId);
-      if (!l.pool.has(a.conversationId)) {
-        if (!a.messages.length) throw new HostError('E_NOT_FOUND', `conversation ${a.conversationId} is not in the engine`);
-        await l.pool.create(a.conversationId, toEngine(a.settings));
-      }
-      await this.hashModel(l, a.conversationId);
-      return l.pool.use(a.conversationId, async (conv) => {
-        if (a.messages.length && (conv.setMessages(a.messages) < a.messages.length || conv.position === 0)) conv.prime();
-        const p = this.progress('snapshot-save', `Saving ${basename(a.path)}`, a.conversationId, 1);
-        const t0 = now();
-        try {
-          const r = await conv.save(a.path);
-          p.end('done');
-          return { bytes: r.bytes, nTokens: r.nTokens, ms: now() - t0 };
-        } catch (e) { p.end('failed'); throw e; }
-      });
+      return this.serial(a.conversationId, () => this.save(l, a));
     }),
     'snapshot.open': (a) => this.using(async (l) => {
-      await this.dropIdle(l, a.conversationId);
-      await this.hashModel(l, a.conversationId);
-      const p = this.progress('snapshot-restore', `Opening ${basename(a.path)}`, a.conversationId, 1);
-      const t0 = now();
-      let r;
-      try { r = await Conversation.resume(a.path, l.model, l.tokenizer, { deferPrefill: true }); } catch (e) { p.end('failed'); throw e; }
-      const conv = r.conversation;
-      if (!conv.messages.length) {
-        conv.release();
-        p.end('failed');
-        throw new HostError('E_SNAPSHOT', `${a.path}: nothing to resume: ${r.reason}`);
-      }
-      p.end('done');
-      await l.pool.adopt(a.conversationId, conv);
-      const sys = conv.messages[0].role === 'system' ? conv.messages[0].content : undefined;
-      const reason = r.path === 'restored' ? r.reason : `${r.reason}; the transcript is prefilled on the next turn`;
-      return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason, ms: now() - t0 } };
+      this.idle(a.conversationId);
+      return this.serial(a.conversationId, () => this.open(l, a));
     }),
     'conversation.drop': async (a) => {
       this.idle(a.conversationId);
-      const l = this.current;
-      if (!l?.pool.has(a.conversationId)) return { dropped: false };
-      return { dropped: await l.pool.delete(a.conversationId) };
+      return this.serial(a.conversationId, async () => {
+        const l = this.current;
+        return { dropped: !!l?.pool.has(a.conversationId) && await l.pool.delete(a.conversationId) };
+      });
     },
     'stats': async (a) => this.stats(a.conversationId),
     'ping': async () => ({ at: Date.now() }),
   };
+
+  // ---- snapshots
+
+  private async save(l: Loaded, a: HostOps['snapshot.save'][0]): Promise<HostOps['snapshot.save'][1]> {
+    if (!l.pool.has(a.conversationId)) {
+      if (!a.messages.length) throw new HostError('E_NOT_FOUND', `conversation ${a.conversationId} is not in the engine`);
+      await l.pool.create(a.conversationId, toEngine(a.settings));
+    }
+    await this.hashModel(l, a.conversationId);
+    return l.pool.use(a.conversationId, async (conv) => {
+      if (a.messages.length && (conv.setMessages(a.messages) < a.messages.length || conv.position === 0)) conv.prime();
+      const p = this.progress('snapshot-save', `Saving ${basename(a.path)}`, a.conversationId, 1);
+      const t0 = now();
+      try {
+        const r = await conv.save(a.path);
+        p.end('done');
+        return { bytes: r.bytes, nTokens: r.nTokens, ms: now() - t0 };
+      } catch (e) { p.end('failed'); throw e; }
+    });
+  }
+
+  private async open(l: Loaded, a: HostOps['snapshot.open'][0]): Promise<HostOps['snapshot.open'][1]> {
+    if (l.pool.has(a.conversationId)) await l.pool.delete(a.conversationId);
+    await this.hashModel(l, a.conversationId);
+    const p = this.progress('snapshot-restore', `Opening ${basename(a.path)}`, a.conversationId, 1);
+    const t0 = now();
+    let r;
+    try { r = await Conversation.resume(a.path, l.model, l.tokenizer, { deferPrefill: true }); } catch (e) { p.end('failed'); throw e; }
+    const conv = r.conversation;
+    if (!conv.messages.length) {
+      conv.release();
+      p.end('failed');
+      throw new HostError('E_SNAPSHOT', `${a.path}: nothing to resume: ${r.reason}`);
+    }
+    p.end('done');
+    await l.pool.adopt(a.conversationId, conv);
+    const sys = conv.messages[0].role === 'system' ? conv.messages[0].content : undefined;
+    const reason = r.path === 'restored' ? r.reason : `${r.reason}; the transcript is prefilled on the next turn`;
+    return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason, ms: now() - t0 } };
+  }
 
   // ---- models
 
@@ -217,6 +230,16 @@ export class EngineHost {
 
   // ---- conversations
 
+  /** Runs fn after every earlier serial() of the same conversation (a turn waits for a snapshot
+   *  being written, a drop for the turn). */
+  private serial<T>(conversationId: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(conversationId) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.chains.set(conversationId, tail);
+    void tail.then(() => { if (this.chains.get(conversationId) === tail) this.chains.delete(conversationId); });
+    return run;
+  }
+
   /** Throws E_BUSY while the conversation is generating. */
   private idle(conversationId: string): void {
     for (const r of this.runs.values()) {
@@ -237,7 +260,7 @@ export class EngineHost {
       this.idle(a.conversationId);
       const run: Run = { requestId: a.requestId, conversationId: a.conversationId, cancelled: false };
       this.runs.set(a.requestId, run);
-      try { return await this.answer(l, run, a); } finally { this.runs.delete(a.requestId); }
+      try { return await this.serial(a.conversationId, () => this.answer(l, run, a)); } finally { this.runs.delete(a.requestId); }
     });
   }
 
@@ -264,14 +287,15 @@ export class EngineHost {
       return conv.send(a.messages[a.messages.length - 1].content, (text) => batcher.piece(text), {
         yieldEveryToken: true, maxTokens: settings.maxTokens, prefillChunkMs: PREFILL_CHUNK_MS,
         onPrefill: (done, total) => {
+          if (done === total) last = now(); // (the first token's latency counts from here)
           if (total <= PREFILL_PROGRESS_MIN) return;
           prefill ??= this.progress('prefill', 'Reading the prompt', a.conversationId, total, run.requestId);
           prefill.update(done);
         },
         onToken: () => {
           const t = now();
-          if (ttft === undefined) { ttft = t - t0; last = t; }
-          batcher.token(t - last);
+          if (ttft === undefined) ttft = t - t0;
+          batcher.token(last ? t - last : 0);
           last = t;
         },
       });

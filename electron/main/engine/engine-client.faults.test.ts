@@ -5,9 +5,11 @@
 // during whose load the host died twice (the host's test hooks make both deterministic).
 // The soak variant with hundreds of kills: scripts/soak-host.mjs.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { HostMessage } from '../../common/host-protocol.js';
 import type { ConversationSettings } from '../../common/schemas.js';
 // eslint-disable-next-line no-restricted-imports -- test fixture only: the GGUF writer is moving to test-support/ (import it from there then)
@@ -32,6 +34,7 @@ const generate = (requestId: string, conversationId: string, content: string, se
 const next = (pred: (e: EngineEvent) => boolean) => new Promise<EngineEvent>((res) => {
   const off = client.subscribe((e) => { if (pred(e)) { off(); res(e); } });
 });
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 const errorCode = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error?.code);
 
 beforeAll(async () => {
@@ -106,6 +109,20 @@ describe('hung hosts', () => {
   });
 });
 
+describe('orphans', () => {
+  test('a host whose supervisor dies (SIGKILL) ends itself', async () => {
+    const entry = join(root, 'dist', 'electron', 'main', 'engine', 'engine-client.js');
+    const script = `const { EngineClient } = await import(${JSON.stringify(pathToFileURL(entry).href)});
+      const c = new EngineClient({ dataDir: ${JSON.stringify(dir)} }); await c.start(); console.log(c.status().pid);`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const hostPid = Number(await new Promise<string>((res) => parent.stdout.once('data', (d: Buffer) => res(d.toString()))));
+    expect(alive(hostPid)).toBe(true);
+    parent.kill('SIGKILL');
+    while (alive(hostPid)) await new Promise((r) => setTimeout(r, 50)); // (the test's timeout is the failure)
+    expect(alive(hostPid)).toBe(false);
+  });
+});
+
 describe('quarantine', () => {
   test('a model during whose load (or inspection) the host died twice is quarantined: persisted, announced, refused without a try', async () => {
     const bad = join(dir, 'crash-on-load.gguf');
@@ -135,6 +152,7 @@ describe('quarantine', () => {
     try {
       expect(errorCode(await later.request('model.load', { path: bad, builtin: false, threads: 1 }))).toBe('E_QUARANTINED');
     } finally { await later.stop(); }
+    expect(client.quarantineOf(bad)?.id).toBe(bad);
     expect(client.unquarantine(bad)).toBe(true);
     expect(client.quarantined()).toEqual([]);
   });

@@ -65,6 +65,7 @@ describe('the built-in model', () => {
     for (const b of batches) {
       expect(b.count).toBeLessThanOrEqual(32);
       expect(b.latenciesMs).toHaveLength(b.count);
+      expect(b.latenciesMs.every((ms) => ms > 0)).toBe(true);
       expect(b.conversationId).toBe('b1');
     }
     expect(r1).toMatchObject({ reusedTokens: 0, promptTokens: r1.prefilledTokens });
@@ -193,6 +194,17 @@ describe('a model that talks until told to stop (tiny, random weights)', () => {
     expect(opened.restore).toMatchObject({ path: 'reprefilled', reason: expect.stringMatching(/prefilled on the next turn/) });
     expect(opened.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(value(await generate('x2', [...opened.messages, user('More?')], { settings: { maxTokens: 4 } })).reusedTokens).toBe(0);
+  });
+
+  test('a turn sent while the conversation\'s snapshot is being written waits for it', async () => {
+    const r1 = value(await generate('w1', [user('Forests')], { settings: { maxTokens: 16 } }));
+    const branch = [user('Forests'), answer(r1.text)];
+    mkdirSync(join(dir, 'w1'));
+    const save = client.request('snapshot.save', { conversationId: 'w1', path: join(dir, 'w1', 'kv.cairn'), messages: branch, settings: S });
+    const turn = generate('w1', [...branch, user('Deserts')], { settings: { maxTokens: 16 } });
+    const [saved, r2] = [value(await save), value(await turn)];
+    expect(saved.nTokens).toBe(r1.promptTokens + r1.tokens); // the state before the turn
+    expect(r2.reusedTokens).toBeGreaterThanOrEqual(r1.promptTokens + r1.tokens - 1);
   });
 
   test('a file that is no snapshot cannot be opened: E_SNAPSHOT', async () => {

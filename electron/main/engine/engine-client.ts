@@ -10,6 +10,7 @@
 //   engine.status();        // { state: 'starting'|'ready'|'restarting'|'stopped', restarts, pid }
 //   engine.currentModel();  // ModelInfo of the model loaded now (its id changes when a restart reloads it)
 //   engine.quarantined();   // [{ id: real path, reason }] — models refused with E_QUARANTINED
+//   engine.quarantineOf(path);  // that model's entry (matched by real path), or undefined
 //   engine.unquarantine(path);
 //   await engine.stop();
 //
@@ -160,6 +161,8 @@ export class EngineClient {
   status(): EngineStatus { return { state: this.state, restarts: this.restarts, pid: this.proc?.pid ?? null }; }
   currentModel(): ModelInfo | null { return this.current?.info ?? null; }
   quarantined(): Quarantine[] { return this.quarantine.list(); }
+  /** The quarantine entry of a model path (matched by real path, as entries are kept), if any. */
+  quarantineOf(path: string): Quarantine | undefined { return this.quarantine.find(path); }
   unquarantine(path: string): boolean {
     this.strikes.delete(modelKey(path));
     return this.quarantine.remove(path);
