@@ -275,7 +275,9 @@ export class EngineHost {
     }
     let restore: GenerateResult['restore'];
     if (!l.pool.has(a.conversationId)) restore = await this.bring(l, a.conversationId, a.snapshotPath, settings, history.length > 0);
-    const batcher = new TokenBatcher((b) => this.out({ kind: 'evt', type: 'tokens', requestId: run.requestId, conversationId: run.conversationId, ...b }));
+    const batcher = new TokenBatcher((b) => this.out({
+      kind: 'evt', type: 'tokens', requestId: run.requestId, conversationId: run.conversationId, ...b, sentAt: performance.timeOrigin + performance.now(),
+    }));
     let ttft: number | undefined, last = 0;
     let prefill: ReturnType<EngineHost['progress']> | undefined;
     const r = await l.pool.use(a.conversationId, (conv) => {
