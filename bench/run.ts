@@ -7,7 +7,6 @@
 // icelake for avx512, never its AMX one; else what llama.cpp picks). Both are printed and recorded.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intOpt, UsageError } from '../electron/cli/args.js';
 import { backendOpt } from '../electron/cli/commands/eval.js';
@@ -19,14 +18,10 @@ import { benchTokenizer, formatTokenizerBench } from './tokenizer-bench.js';
 import { benchSnapshots, formatSnapshotBench } from './snapshot-bench.js';
 import { autoCpuVariant, bestCpuVariantFor, cpuVariants } from '../test-support/llama/cpu-variant.js';
 import { ORACLE_DIR } from '../test-support/llama/oracle.js';
+import { benchApp, formatAppBench } from './app-bench.js';
+import { builtinModel } from '../electron/main/builtin-model.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function builtinModelPath(): string | undefined {
-  const dir = join(root, 'assets', 'models');
-  const f = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.gguf')) : undefined;
-  return f ? join(dir, f) : undefined;
-}
 
 async function main(): Promise<void> {
   const { opts } = parseArgs(process.argv.slice(2), ['threads', 'reps', 'prefill', 'decode', 'types', 'backend', 'llama-cpu']);
@@ -54,7 +49,7 @@ async function main(): Promise<void> {
     console.log(`  ${t}: done`);
   }
   // the built-in model (assets/models), small enough to live in cache: a latency-bound case
-  const builtin = builtinModelPath();
+  const builtin = builtinModel();
   if (builtin) {
     results.push(await compare(builtin, { threads, reps, prefill: Math.min(prefill, 256), decode, against: true, bandwidth, backend, llamaCpu }));
     console.log('  built-in model: done');
@@ -65,10 +60,12 @@ async function main(): Promise<void> {
   console.log(formatTokenizerBench(tok));
   const snapshots = await benchSnapshots({ threads, reps });
   console.log(`\n${formatSnapshotBench(snapshots)}`);
+  const app = await benchApp();
+  console.log(`\n${formatAppBench(app)}`);
   const out = join(root, 'build', 'bench', 'results.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth,
-    backend: { cairn: backend, llamaCpu: llamaCpu ?? 'auto' }, models: results, tokenizer: tok, snapshots }, null, 2));
+    backend: { cairn: backend, llamaCpu: llamaCpu ?? 'auto' }, models: results, tokenizer: tok, snapshots, app }, null, 2));
   console.log(`\nwrote ${out}`);
 }
 

@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   template: () => import('./commands/template.js'),
   chat: () => import('./commands/chat.js'),
   doctor: () => import('./commands/doctor.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { Model } from './model.js';
 import { EngineError } from './native.js';
-import { cachedLlamaModel, tinyConfig } from './llama-builder.js';
+import { cachedLlamaModel, tinyConfig } from '../../test-support/llama-builder.js';
 
 const appleSilicon = process.platform === 'darwin' && process.arch === 'arm64';
 const path = () => cachedLlamaModel(tinyConfig('tiny-hd32', 'q8_0'));

@@ -23,13 +23,13 @@
 // a fresh actor ('reprefilled').
 import { createHash } from 'node:crypto';
 import { Actor, ActorError, type SamplerParams } from './actor-host.js';
-import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
+import { answerIds, answerSpanIds, copyMessages, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
 import { GGUF_VALUE } from './ggml-types.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
 import { fileSha256 } from './model-identity.js';
-import { steps, type FinishReason } from './generation.js';
+import { steps, takeCancel, type FinishReason } from './generation.js';
 import { engineVersion, native } from './native.js';
 import { ATTR_CONTROL, ATTR_UNKNOWN } from './tokenizer/special.js';
 import { Tokenizer, type ChatMessage } from './tokenizer/index.js';
@@ -97,6 +97,13 @@ export interface SendOptions {
   /** Yield to the event loop between tokens (lets a SIGINT / keypress handler call interrupt()). */
   yieldEveryToken?: boolean;
   maxTokens?: number;
+  /** Called with each generated id as it is sampled (before its text, if any, reaches onText). */
+  onToken?: (token: number) => void;
+  /** Prefill in chunks of about this many milliseconds each, yielding to the event loop between
+   *  them (interrupt() is honoured there) and reporting onPrefill; undefined: one batch. */
+  prefillChunkMs?: number;
+  /** Prompt tokens prefilled so far of `total` (those reused from the actor not counted), after each chunk. */
+  onPrefill?: (done: number, total: number) => void;
 }
 
 export type RestorePath = 'restored' | 'reprefilled';
@@ -106,6 +113,9 @@ export interface ResumeResult { conversation: Conversation; path: RestorePath; r
 export interface ResumeOptions {
   /** Overrides of the saved settings (a given seed reseeds the RNG; others keep its state). */
   settings?: Partial<ConversationSettings>;
+  /** When the KV cannot be restored, leave the transcript to the next turn's prefill (which can run
+   *  in chunks, see SendOptions.prefillChunkMs) instead of prefilling it here in one blocking call. */
+  deferPrefill?: boolean;
 }
 
 const now = () => performance.now();
@@ -191,9 +201,9 @@ export class Conversation {
 
   private released = false;
 
-  private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings) {
+  private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings, actor?: Actor) {
     this.settings = settings;
-    this.actor = this.newActor();
+    this.actor = actor ?? this.newActor();
   }
 
   private newActor(): Actor {
@@ -217,6 +227,38 @@ export class Conversation {
     const s = this.settings;
     return { temperature: s.temperature, topK: s.topK, topP: s.topP, minP: s.minP, repeatPenalty: s.repeatPenalty };
   }
+
+  /**
+   * Makes `messages` the transcript while keeping the message objects of the longest common prefix
+   * (same role and content), so the answers there keep their generated ids (./answer-ids.ts) and the
+   * next turn reuses the actor's KV up to where the transcripts part. The rest are the given message
+   * objects themselves (not copied: copies made with answer-ids.ts copyMessages keep their answers'
+   * ids). A transcript that parts before the context window's start re-fits the window
+   * from the first message. Returns how many message objects were kept.
+   */
+  setMessages(messages: readonly ChatMessage[]): number {
+    const ms = this.messages;
+    let kept = 0;
+    while (kept < ms.length && kept < messages.length && ms[kept].role === messages[kept].role && ms[kept].content === messages[kept].content) kept++;
+    ms.splice(kept, ms.length - kept, ...messages.slice(kept));
+    if (kept < this.settings.windowStart) this.settings.windowStart = 0;
+    return kept;
+  }
+
+  /** A new conversation continuing from this one's state: the actor forked (KV copied, nothing
+   *  prefilled again), the transcript copied with its answers' ids, the settings copied. */
+  fork(): Conversation {
+    const c = new Conversation(this.model, this.tokenizer, { ...this.settings }, this.actor.fork());
+    c.messages.push(...copyMessages(this.messages));
+    return c;
+  }
+
+  /** Brings the actor to the transcript's window (common prefix kept, the rest prefilled), e.g.
+   *  before saving a snapshot of a transcript set with setMessages. */
+  prime(): void { this.reprefill(undefined, undefined); }
+
+  /** Bytes of the actor's memory (its regions, logits and the whole K/V for nCtx). */
+  get memoryBytes(): number { return this.actor.memory.buffer.byteLength; }
 
   /** Positions held by the actor. */
   get position(): number { return this.actor.position; }
@@ -289,15 +331,42 @@ export class Conversation {
 
   /** Brings the actor to exactly `ids` (reusing the common prefix); returns [reused, prefilled]. */
   private sync(ids: readonly number[]): [number, number] {
+    const common = this.rewindTo(ids);
+    this.actor.prefill(ids.slice(common));
+    return [common, ids.length - common];
+  }
+
+  /** Rewinds the actor to its common prefix with `ids` (less one token when it holds them all, so
+   *  the logits are those of the prompt's last position); returns the prefix length. */
+  private rewindTo(ids: readonly number[]): number {
     const held = this.actor.tokens();
     let common = 0;
     const lim = Math.min(held.length, ids.length);
     while (common < lim && held[common] === ids[common]) common++;
-    // keep at least one token to prefill, so the logits are those of the prompt's last position
     if (common === ids.length) common--;
     if (common < this.actor.position) this.actor.truncate(common);
-    this.actor.prefill(ids.slice(common));
-    return [common, ids.length - common];
+    return common;
+  }
+
+  /** sync() in chunks of about `chunkMs` each (sized from the rate so far), yielding between them;
+   *  stops early when interrupted. Returns [reused, prefilled, interrupted]. */
+  private async syncChunked(ids: readonly number[], chunkMs: number, onPrefill?: SendOptions['onPrefill']): Promise<[number, number, boolean]> {
+    const common = this.rewindTo(ids);
+    const total = ids.length - common;
+    let done = 0, chunk = 32;
+    while (done < total) {
+      const n = Math.min(chunk, total - done), t0 = now();
+      this.actor.prefill(ids.slice(common + done, common + done + n));
+      done += n;
+      const msPerToken = Math.max((now() - t0) / n, 1e-3);
+      chunk = Math.max(8, Math.min(4096, Math.round(chunkMs / msPerToken)));
+      onPrefill?.(done, total);
+      if (done < total) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (takeCancel(this.actor)) return [common, done, true];
+      }
+    }
+    return [common, done, false];
   }
 
   /**
@@ -392,8 +461,14 @@ export class Conversation {
     }
     const t0 = now();
     if (fit.dropped) this.moveWindow(this.messages, fit.start, false);
-    const [reused, prefilled] = this.sync(fit.ids);
+    const [reused, prefilled, stopped] = o.prefillChunkMs ? await this.syncChunked(fit.ids, o.prefillChunkMs, o.onPrefill) : [...this.sync(fit.ids), false];
     const t1 = now();
+    if (stopped) { // interrupted during the prefill: no answer (the actor keeps what was prefilled)
+      this.messages.push(user, { role: 'assistant', content: '' });
+      this.turns++;
+      this.totals.prefillTokens += prefilled; this.totals.prefillMs += t1 - t0; this.totals.reusedTokens += reused;
+      return { text: '', tokens: [], reason: 'cancelled', reused, prefilled, prefillMs: t1 - t0, decodeMs: 0, dropped: fit.dropped };
+    }
     this.messages.push(user);
     const dec = this.tokenizer.streamDecoder();
     let text = '', dropped = fit.dropped;
@@ -408,6 +483,7 @@ export class Conversation {
     for (;;) {
       if (o.yieldEveryToken) await new Promise<void>((res) => setImmediate(res));
       if ((r = loop.next()).done) break;
+      o.onToken?.(r.value);
       const piece = dec.push(r.value);
       if (piece) { text += piece; onText?.(piece); }
     }
@@ -540,7 +616,10 @@ export class Conversation {
         snap.close();
       }
     }
-    conv.reprefill(meta, o.settings);
+    if (o.deferPrefill) {
+      if (meta) conv.restoreSampler(meta);
+      if (o.settings) conv.configure(o.settings);
+    } else conv.reprefill(meta, o.settings);
     return { conversation: conv, path: 'reprefilled', reason: reason + idsNote };
   }
 

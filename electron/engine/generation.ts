@@ -17,13 +17,17 @@ export interface StepHooks {
  *  tokens (a stop token last, kept in the actor's history) and why it ended. A raised cancel flag is
  *  taken (cleared) before a step, or fails the step's forward: either ends the answer 'cancelled',
  *  and the token a cancelled step was computing is retried by the next step, not resampled. */
+/** Takes a raised cancel flag (clears it); true if one was raised. */
+export function takeCancel(actor: Actor): boolean {
+  if (Atomics.load(actor.cancelFlag, 0) === 0) return false;
+  Atomics.store(actor.cancelFlag, 0, 0);
+  return true;
+}
+
 export function* steps(actor: Actor, max: number, hooks: StepHooks = {}): Generator<number, { tokens: number[]; reason: FinishReason }> {
   const tokens: number[] = [];
   while (tokens.length < max) {
-    if (Atomics.load(actor.cancelFlag, 0) !== 0) {
-      Atomics.store(actor.cancelFlag, 0, 0);
-      return { tokens, reason: 'cancelled' };
-    }
+    if (takeCancel(actor)) return { tokens, reason: 'cancelled' };
     let t: number;
     try { t = actor.step(); } catch (e) {
       if (e instanceof EngineError && e.code === 'CAIRN_E_CANCELLED') return { tokens, reason: 'cancelled' };

@@ -7,12 +7,11 @@
 // --json: no streaming; one JSON line per turn {turn, text, tokens, reason, reused, prefilled, dropped}.
 // A full context drops the oldest turns from the model's view (a notice on stderr says how many) or,
 // with --context-overflow stop, ends the answer ("[context full]").
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { intOpt, parseArgs, UsageError } from '../args.js';
 import { backendOpt } from './eval.js';
+import { builtinModel } from '../../main/builtin-model.js';
 import { Conversation, modelTokenizer, snapshotSettings, type ConversationSettings, type TurnResult } from '../../engine/conversation.js';
 import { ActorError } from '../../engine/actor-host.js';
 import { Model } from '../../engine/model.js';
@@ -23,23 +22,6 @@ import type { Tokenizer } from '../../engine/tokenizer/index.js';
 export const usage = 'chat [model.gguf] [--prompt "…"] [--seed N] [--temp T] [--top-k K] [--top-p P] [--max-tokens N] [--ctx N] [--context-overflow shift|stop] [--backend B] [--save f.cairn] | chat --resume f.cairn [--model m.gguf]';
 
 const VALUED = ['seed', 'temp', 'top-k', 'top-p', 'min-p', 'max-tokens', 'ctx', 'context-overflow', 'threads', 'backend', 'save', 'resume', 'model'];
-
-/** The built-in model: assets/models/*.gguf above this file (first by name), if any.
- *  CAIRN_BUILTIN_MODELS names another folder to look in instead (tests). */
-export function builtinModel(): string | undefined {
-  const first = (d: string) => {
-    const f = existsSync(d) ? readdirSync(d).filter((n) => n.endsWith('.gguf')).sort()[0] : undefined;
-    return f ? join(d, f) : undefined;
-  };
-  if (process.env.CAIRN_BUILTIN_MODELS) return first(process.env.CAIRN_BUILTIN_MODELS);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const found = first(join(dir, 'assets', 'models'));
-    if (found) return found;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
 
 function floatOpt(opts: Record<string, string | true>, key: string, min: number, max: number): number | undefined {
   const v = opts[key];

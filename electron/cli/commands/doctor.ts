@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, UsageError } from '../args.js';
 import { BACKENDS, Model, type BackendName } from '../../engine/model.js';
-import { builtinModel } from './chat.js';
+import { builtinModel } from '../../main/builtin-model.js';
 
 export const usage = 'doctor [--json]';
 
