@@ -2,10 +2,16 @@
 // (renderer → common; preload → common; main → common; engine → common, native).
 import tseslint from 'typescript-eslint';
 
+// bare module names ('electron', 'koffi') are matched exactly: as an ignore-style pattern, 'electron'
+// would also match the folder in '../../electron/common/…'
+const bare = (name) => !/[/*]/.test(name);
 const layer = (files, forbidden, why) => ({
   files,
   rules: {
-    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
+    'no-restricted-imports': ['error', {
+      paths: forbidden.filter(bare).map((name) => ({ name, message: why })),
+      patterns: forbidden.filter((n) => !bare(n)).map((group) => ({ group: [group], message: why })),
+    }],
   },
 });
 

@@ -1,0 +1,63 @@
+// latency-chart.tsx — per-token latency of the current answer with uPlot (canvas): created once,
+// fed with one setData per animation frame however often the figures change.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const height = 140;
+
+function options(width: number): uPlot.Options {
+  const stroke = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() || '#3b6ee8';
+  const grid = getComputedStyle(document.documentElement).getPropertyValue('--border').trim() || '#8884';
+  const axis = { stroke: getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#888', grid: { stroke: grid, width: 1 }, ticks: { show: false } };
+  return {
+    width, height,
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: false } },
+    axes: [{ ...axis, label: 'token' }, { ...axis, label: 'ms', size: 44 }],
+    series: [{}, { label: 'latency', stroke, width: 1.5, points: { show: false } }],
+  };
+}
+
+const toData = (l: number[]): uPlot.AlignedData => [l.map((_, i) => i + 1), l];
+
+export function LatencyChart({ latencies }: { latencies: number[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef(latencies);
+  const frame = useRef(0);
+  latest.current = latencies;
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    try {
+      plot.current = new uPlot(options(Math.max(160, el.clientWidth)), toData(latest.current), el);
+    } catch {
+      plot.current = null; // no canvas (a DOM without one): the figures beside it still show
+      return;
+    }
+    const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(160, el.clientWidth), height }));
+    ro.observe(el);
+    return () => { ro.disconnect(); plot.current?.destroy(); plot.current = null; cancelAnimationFrame(frame.current); };
+  }, []);
+
+  useEffect(() => {
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      plot.current?.setData(toData(latest.current));
+    });
+  }, [latencies]);
+
+  const n = latencies.length;
+  const sorted = n ? [...latencies].sort((a, b) => a - b) : [];
+  const summary = n ? `median ${sorted[Math.floor(n / 2)].toFixed(1)} ms, max ${sorted[n - 1].toFixed(1)} ms over ${n} tokens` : 'no tokens yet';
+  return (
+    <figure className="latency-chart" data-testid="latency-chart">
+      <div ref={box} className="latency-plot" role="img" aria-label={`Per-token latency: ${summary}`} />
+      <figcaption>{summary}</figcaption>
+    </figure>
+  );
+}
