@@ -10,7 +10,8 @@ describe('format', () => {
   });
   it('shows durations, rates and counts', () => {
     expect(formatMs(0.25)).toBe('0.25 ms');
-    expect(formatMs(42.4)).toBe('42 ms');
+    expect(formatMs(42.4)).toBe('42.4 ms');
+    expect(formatMs(420.4)).toBe('420 ms');
     expect(formatMs(2500)).toBe('2.50 s');
     expect(formatRate(123.4)).toBe('123 tok/s');
     expect(formatRate(null)).toBe('–');
