@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useApp } from '../store/index.js';
 
-const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files') || (e.dataTransfer?.files.length ?? 0) > 0;
 
 export function DropZone() {
   const openFile = useApp((s) => s.openFile);
