@@ -9,6 +9,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: './',
   plugins: [react()],
+  // the highlight worker is an ES module, so shiki's grammars stay lazy chunks there too
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

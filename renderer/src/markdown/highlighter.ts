@@ -1,53 +1,45 @@
-// highlighter.ts — code highlighting with shiki on its JavaScript regex engine (no WebAssembly, so
-// the page keeps a strict CSP), loaded on first use; grammars load per language as lazy chunks.
-// Results are tokens with light and dark colours (the theme switch is CSS), cached by language
-// and code so a re-render never highlights twice.
-import type { HighlighterCore, ThemedToken } from 'shiki/core';
+// highlighter.ts — the page's side of highlighting: a cache by language and code (a re-render never
+// highlights twice) in front of the highlight worker (shiki runs there, off the main thread, so
+// compiling a grammar cannot stall streaming or typing). Where there are no workers (unit tests),
+// shiki runs in the page.
+import type { Lines } from './shiki.js';
 
-export type Lines = ThemedToken[][];
+export type { Lines } from './shiki.js';
 
-let highlighter: Promise<HighlighterCore> | null = null;
-const cache = new Map<string, Lines>();
+const cache = new Map<string, Lines | null>();
 const cacheMax = 500;
+let worker: Worker | null | undefined;
+let nextId = 1;
+const waiting = new Map<number, (lines: Lines | null) => void>();
 
-function getHighlighter(): Promise<HighlighterCore> {
-  highlighter ??= (async () => {
-    const [{ createHighlighterCore }, { createJavaScriptRegexEngine }] = await Promise.all([
-      import('shiki/core'), import('shiki/engine/javascript'),
-    ]);
-    return createHighlighterCore({
-      themes: [import('shiki/themes/github-light.mjs'), import('shiki/themes/github-dark.mjs')],
-      langs: [],
-      engine: createJavaScriptRegexEngine(),
-    });
-  })();
-  return highlighter;
-}
-
-/** The grammar id for a fence's info string, or null when shiki has none (shown as plain text). */
-async function resolveLang(h: HighlighterCore, lang: string): Promise<string | null> {
-  const { bundledLanguages, bundledLanguagesAlias } = await import('shiki/langs');
-  const id = lang.toLowerCase();
-  const known = (bundledLanguages as Record<string, unknown>)[id] ?? (bundledLanguagesAlias as Record<string, unknown>)[id];
-  if (!known) return null;
-  if (!h.getLoadedLanguages().includes(id)) await h.loadLanguage(known as Parameters<HighlighterCore['loadLanguage']>[0]);
-  return id;
+function getWorker(): Worker | null {
+  if (worker !== undefined) return worker;
+  try {
+    worker = new Worker(new URL('./highlight-worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<{ id: number; lines: Lines | null }>) => {
+      waiting.get(e.data.id)?.(e.data.lines);
+      waiting.delete(e.data.id);
+    };
+    worker.onerror = () => { worker = null; for (const done of waiting.values()) done(null); waiting.clear(); };
+  } catch {
+    worker = null;
+  }
+  return worker;
 }
 
 export function cachedHighlight(code: string, lang: string): Lines | undefined {
-  return cache.get(`${lang}\0${code}`);
+  return cache.get(`${lang}\0${code}`) ?? undefined;
 }
 
-/** Highlighted lines of `code`, or null when the language is unknown. */
+/** Highlighted lines of `code`, or null when the language is unknown (or highlighting failed). */
 export async function highlight(code: string, lang: string): Promise<Lines | null> {
   const key = `${lang}\0${code}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const h = await getHighlighter();
-  const id = await resolveLang(h, lang);
-  if (!id) return null;
-  const { tokens } = h.codeToTokens(code, { lang: id, themes: { light: 'github-light', dark: 'github-dark' } });
+  if (cache.has(key)) return cache.get(key) ?? null;
+  const w = typeof Worker === 'undefined' ? null : getWorker();
+  const lines = w
+    ? await new Promise<Lines | null>((resolve) => { const id = nextId++; waiting.set(id, resolve); w.postMessage({ id, code, lang }); })
+    : await (await import('./shiki.js')).highlightLines(code, lang);
   if (cache.size >= cacheMax) cache.delete(cache.keys().next().value as string);
-  cache.set(key, tokens);
-  return tokens;
+  cache.set(key, lines);
+  return lines;
 }

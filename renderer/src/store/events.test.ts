@@ -34,10 +34,11 @@ describe('events into the store', () => {
   });
 
   it('keeps the list, model, stats, progress and notices current', () => {
-    const { store, emit } = setup();
+    const { store, emit, frames } = setup();
     emit({ name: 'conversations.changed', payload: { conversations: [{ id: 'c1', title: 'Capitals', createdAt: 1, updatedAt: 2, messageCount: 2, busy: true }] } });
     emit({ name: 'models.changed', payload: { current: model } });
     emit({ name: 'stats', payload: stats });
+    frames.forEach((f) => f());
     emit({ name: 'progress', payload: { id: 'p1', kind: 'model-load', label: 'Loading', done: 1, total: 4, cancellable: true, state: 'running' } });
     emit({ name: 'notice', payload: { level: 'warning', message: 'engine restarted' } });
     const s = store.getState();

@@ -1,8 +1,9 @@
 // events.ts — the back end's events into the store, from outside React (setState through the
 // slices' named actions). Text deltas are coalesced per animation frame, so a burst of events costs
-// one store update and one render of the streaming row per frame; a message's final state flushes
-// its pending text first. After the event link comes back, everything shown is fetched again.
+// one store update and one render of the streaming row per frame (the figures of the `stats` event
+// likewise); a message's final state flushes its pending text first. After the event link comes back, everything shown is fetched again.
 import type { AppEvent } from '../../../electron/common/contract.js';
+import type { Stats } from '../../../electron/common/schemas.js';
 import type { ClientApi } from '../api/index.js';
 import type { AppStore } from './types.js';
 
@@ -15,12 +16,17 @@ const nextFrame: FrameScheduler = (flush) => {
 
 export function bindEvents(api: ClientApi, store: AppStore, schedule: FrameScheduler = nextFrame): () => void {
   const pending = new Map<string, { conversationId: string; text: string }>();
+  let pendingStats: Stats | null = null;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     const s = store.getState();
     for (const [messageId, d] of pending) s.applyDelta(d.conversationId, messageId, d.text);
     pending.clear();
+    if (pendingStats) { store.setState({ stats: pendingStats }); pendingStats = null; }
+  };
+  const later = () => {
+    if (!scheduled) { scheduled = true; schedule(() => { if (scheduled) flush(); }); }
   };
   const flushOne = (messageId: string) => {
     const d = pending.get(messageId);
@@ -36,7 +42,7 @@ export function bindEvents(api: ClientApi, store: AppStore, schedule: FrameSched
         const d = pending.get(e.payload.messageId);
         if (d) d.text += e.payload.text;
         else pending.set(e.payload.messageId, { conversationId: e.payload.conversationId, text: e.payload.text });
-        if (!scheduled) { scheduled = true; schedule(() => { if (scheduled) flush(); }); }
+        later();
         break;
       }
       case 'message.updated':
@@ -50,7 +56,8 @@ export function bindEvents(api: ClientApi, store: AppStore, schedule: FrameSched
         store.setState({ currentModel: e.payload.current });
         break;
       case 'stats':
-        store.setState({ stats: e.payload });
+        pendingStats = e.payload;
+        later();
         break;
       case 'progress':
         s.setProgress(e.payload);
