@@ -20,7 +20,7 @@ export function ChatHeader() {
         <OpenFileButton />
         <button type="button" className="button" onClick={() => togglePanel('conversationSettings', true)} disabled={!activeId}
           data-testid="conversation-settings-button">Settings</button>
-        <button type="button" className="button" onClick={() => void saveSnapshot()} disabled={!activeId} data-testid="save-snapshot">Save snapshot</button>
+        <button type="button" className="button" onClick={() => void saveSnapshot()} disabled={!activeId} data-testid="save-snapshot" title="Save a snapshot (.cairn) of this conversation">Snapshot</button>
         <ExportMenu disabled={!activeId} />
         <button type="button" className="button" aria-pressed={statsOpen} onClick={() => togglePanel('stats')} data-testid="stats-toggle">Stats</button>
       </div>

@@ -1,4 +1,5 @@
 // export-menu.tsx — exports the open conversation as Markdown or JSON (a file download).
+import { useRef } from 'react';
 import { useApp } from '../store/index.js';
 
 function download(filename: string, mime: string, content: string): void {
@@ -14,14 +15,20 @@ function download(filename: string, mime: string, content: string): void {
 
 export function ExportMenu({ disabled }: { disabled: boolean }) {
   const exportConversation = useApp((s) => s.exportConversation);
+  const menu = useRef<HTMLDetailsElement>(null);
   const run = async (format: 'markdown' | 'json') => {
+    if (menu.current) menu.current.open = false;
     const v = await exportConversation(format);
     if (v) download(v.filename, v.mime, v.content);
   };
+  if (disabled) return <button type="button" className="button" disabled>Export</button>;
   return (
-    <span className="export-menu" role="group" aria-label="Export">
-      <button type="button" className="button" disabled={disabled} onClick={() => void run('markdown')} data-testid="export-markdown">Export .md</button>
-      <button type="button" className="button" disabled={disabled} onClick={() => void run('json')} data-testid="export-json">.json</button>
-    </span>
+    <details className="menu" ref={menu}>
+      <summary className="button" data-testid="export-menu">Export</summary>
+      <div className="menu-items" role="group" aria-label="Export as">
+        <button type="button" className="button" onClick={() => void run('markdown')} data-testid="export-markdown">Markdown (.md)</button>
+        <button type="button" className="button" onClick={() => void run('json')} data-testid="export-json">JSON (.json)</button>
+      </div>
+    </details>
   );
 }

@@ -6,7 +6,7 @@ import { formatBytes } from '../format.js';
 export function MemoryBreakdown({ memory: m }: { memory: Stats['memory'] }) {
   const rows: [string, string][] = [
     [`Weights${m.weights ? ` (${m.weights})` : ''}`, formatBytes(m.weightsBytes)],
-    ['KV cache used / allocated', `${formatBytes(m.kvUsedBytes)} / ${formatBytes(m.kvAllocatedBytes)}`],
+    ['KV used / allocated', `${formatBytes(m.kvUsedBytes)} / ${formatBytes(m.kvAllocatedBytes)}`],
     ['Actor memory', formatBytes(m.actorBytes)],
     ['Engine host RSS', formatBytes(m.hostRssBytes)],
     ['App RSS', formatBytes(m.appRssBytes)],
