@@ -12,6 +12,7 @@ import { compare, formatComparisons, type Comparison } from './compare.js';
 import { readBandwidth } from './cairn-bench.js';
 import { benchTokenizer, formatTokenizerBench } from './tokenizer-bench.js';
 import { benchSnapshots, formatSnapshotBench } from './snapshot-bench.js';
+import { benchApp, formatAppBench } from './app-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -50,9 +51,11 @@ async function main(): Promise<void> {
   console.log(formatTokenizerBench(tok));
   const snapshots = await benchSnapshots({ threads, reps });
   console.log(`\n${formatSnapshotBench(snapshots)}`);
+  const app = await benchApp();
+  console.log(`\n${formatAppBench(app)}`);
   const out = join(root, 'build', 'bench', 'results.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth, models: results, tokenizer: tok, snapshots }, null, 2));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth, models: results, tokenizer: tok, snapshots, app }, null, 2));
   console.log(`\nwrote ${out}`);
 }
 

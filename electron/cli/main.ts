@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   tokenize: () => import('./commands/tokenize.js'),
   template: () => import('./commands/template.js'),
   chat: () => import('./commands/chat.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

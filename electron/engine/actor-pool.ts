@@ -121,18 +121,34 @@ export class ConversationPool {
   /** A new live conversation (hibernating the least recently used idle one when the pool is full). */
   create(id: string, settings: Partial<ConversationSettings> = {}): Promise<Conversation> {
     return this.exclusive(async () => {
-      if (typeof id !== 'string' || id.length === 0) throw new PoolError('POOL_E_ARG', 'a conversation id must be a non-empty string');
-      if (this.entries.has(id)) throw new PoolError('POOL_E_EXISTS', `conversation "${id}" exists`);
-      await this.makeRoom();
       const conv = Conversation.create(this.model, this.tokenizer, { ...this.opts.defaults, ...settings });
-      const e: Entry = { id, file: join(this.opts.dir, fileName(id)), conv, messages: [], settings: { ...conv.settings },
-        hasSnapshot: false, pins: 0, lastUse: 0, lastUseAt: 0 };
-      this.entries.set(id, e);
-      this.touch(e);
-      this.notePeak();
+      try { await this.insert(id, conv); } catch (e) { conv.release(); throw e; }
       return conv;
     });
   }
+
+  /** Adds a live conversation made elsewhere (a fork, a resumed snapshot) as `id`. */
+  adopt(id: string, conv: Conversation): Promise<void> {
+    return this.exclusive(async () => {
+      if (conv.model !== this.model || conv.tokenizer !== this.tokenizer) throw new PoolError('POOL_E_ARG', 'the conversation is of another model');
+      await this.insert(id, conv);
+    });
+  }
+
+  /** Under the lock: a new entry holding `conv` (room made first). */
+  private async insert(id: string, conv: Conversation): Promise<void> {
+    if (typeof id !== 'string' || id.length === 0) throw new PoolError('POOL_E_ARG', 'a conversation id must be a non-empty string');
+    if (this.entries.has(id)) throw new PoolError('POOL_E_EXISTS', `conversation "${id}" exists`);
+    await this.makeRoom();
+    const e: Entry = { id, file: join(this.opts.dir, fileName(id)), conv, messages: [], settings: { ...conv.settings },
+      hasSnapshot: false, pins: 0, lastUse: 0, lastUseAt: 0 };
+    this.entries.set(id, e);
+    this.touch(e);
+    this.notePeak();
+  }
+
+  /** The conversation if it is live now (never wakes it; not pinned: read, don't keep). */
+  peek(id: string): Conversation | undefined { return this.entries.get(id)?.conv; }
 
   /** The live conversation, woken from its snapshot when hibernated. */
   async get(id: string): Promise<Conversation> {

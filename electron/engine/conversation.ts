@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Actor, ActorError, type FinishReason, type SamplerParams } from './actor-host.js';
-import { answerIds, answerSpanIds, keepAnswerIds } from './answer-ids.js';
+import { answerIds, answerSpanIds, copyMessages, keepAnswerIds } from './answer-ids.js';
 import { nextTurnStart, planShift, windowMessages } from './context-window.js';
 import { GgufFile } from './gguf.js';
 import type { Model } from './model.js';
@@ -91,6 +91,13 @@ export interface SendOptions {
   /** Yield to the event loop between tokens (lets a SIGINT / keypress handler call interrupt()). */
   yieldEveryToken?: boolean;
   maxTokens?: number;
+  /** Called with each generated id as it is sampled (before its text, if any, reaches onText). */
+  onToken?: (token: number) => void;
+  /** Prefill in chunks of about this many milliseconds each, yielding to the event loop between
+   *  them (interrupt() is honoured there) and reporting onPrefill; undefined: one batch. */
+  prefillChunkMs?: number;
+  /** Prompt tokens prefilled so far of `total` (those reused from the actor not counted), after each chunk. */
+  onPrefill?: (done: number, total: number) => void;
 }
 
 export type RestorePath = 'restored' | 'reprefilled';
@@ -219,9 +226,9 @@ export class Conversation {
 
   private released = false;
 
-  private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings) {
+  private constructor(readonly model: Model, readonly tokenizer: Tokenizer, settings: ConversationSettings, actor?: Actor) {
     this.settings = settings;
-    this.actor = this.newActor();
+    this.actor = actor ?? this.newActor();
   }
 
   private newActor(): Actor {
@@ -245,6 +252,37 @@ export class Conversation {
     const s = this.settings;
     return { temperature: s.temperature, topK: s.topK, topP: s.topP, minP: s.minP, repeatPenalty: s.repeatPenalty };
   }
+
+  /**
+   * Makes `messages` the transcript while keeping the message objects of the longest common prefix
+   * (same role and content), so the answers there keep their generated ids (./answer-ids.ts) and the
+   * next turn reuses the actor's KV up to where the transcripts part. The rest are copies of the
+   * given messages. A transcript that parts before the context window's start re-fits the window
+   * from the first message. Returns how many message objects were kept.
+   */
+  setMessages(messages: readonly ChatMessage[]): number {
+    const ms = this.messages;
+    let kept = 0;
+    while (kept < ms.length && kept < messages.length && ms[kept].role === messages[kept].role && ms[kept].content === messages[kept].content) kept++;
+    ms.splice(kept, ms.length - kept, ...messages.slice(kept).map((m) => ({ role: m.role, content: m.content })));
+    if (kept < this.settings.windowStart) this.settings.windowStart = 0;
+    return kept;
+  }
+
+  /** A new conversation continuing from this one's state: the actor forked (KV copied, nothing
+   *  prefilled again), the transcript copied with its answers' ids, the settings copied. */
+  fork(): Conversation {
+    const c = new Conversation(this.model, this.tokenizer, { ...this.settings }, this.actor.fork());
+    c.messages.push(...copyMessages(this.messages));
+    return c;
+  }
+
+  /** Brings the actor to the transcript's window (common prefix kept, the rest prefilled), e.g.
+   *  before saving a snapshot of a transcript set with setMessages. */
+  prime(): void { this.reprefill(undefined, undefined); }
+
+  /** Bytes of the actor's memory (its regions, logits and the whole K/V for nCtx). */
+  get memoryBytes(): number { return this.actor.memory.buffer.byteLength; }
 
   /** Positions held by the actor. */
   get position(): number { return this.actor.position; }
@@ -317,15 +355,42 @@ export class Conversation {
 
   /** Brings the actor to exactly `ids` (reusing the common prefix); returns [reused, prefilled]. */
   private sync(ids: readonly number[]): [number, number] {
+    const common = this.rewindTo(ids);
+    this.actor.prefill(ids.slice(common));
+    return [common, ids.length - common];
+  }
+
+  /** Rewinds the actor to its common prefix with `ids` (less one token when it holds them all, so
+   *  the logits are those of the prompt's last position); returns the prefix length. */
+  private rewindTo(ids: readonly number[]): number {
     const held = this.actor.tokens();
     let common = 0;
     const lim = Math.min(held.length, ids.length);
     while (common < lim && held[common] === ids[common]) common++;
-    // keep at least one token to prefill, so the logits are those of the prompt's last position
     if (common === ids.length) common--;
     if (common < this.actor.position) this.actor.truncate(common);
-    this.actor.prefill(ids.slice(common));
-    return [common, ids.length - common];
+    return common;
+  }
+
+  /** sync() in chunks of about `chunkMs` each (sized from the rate so far), yielding between them;
+   *  stops early when interrupted. Returns [reused, prefilled, interrupted]. */
+  private async syncChunked(ids: readonly number[], chunkMs: number, onPrefill?: SendOptions['onPrefill']): Promise<[number, number, boolean]> {
+    const common = this.rewindTo(ids);
+    const total = ids.length - common;
+    let done = 0, chunk = 32;
+    while (done < total) {
+      const n = Math.min(chunk, total - done), t0 = now();
+      this.actor.prefill(ids.slice(common + done, common + done + n));
+      done += n;
+      const msPerToken = Math.max((now() - t0) / n, 1e-3);
+      chunk = Math.max(8, Math.min(4096, Math.round(chunkMs / msPerToken)));
+      onPrefill?.(done, total);
+      if (done < total) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.cancelled()) return [common, done, true];
+      }
+    }
+    return [common, done, false];
   }
 
   /**
@@ -426,8 +491,14 @@ export class Conversation {
     }
     const t0 = now();
     if (fit.dropped) this.moveWindow(this.messages, fit.start, false);
-    const [reused, prefilled] = this.sync(fit.ids);
+    const [reused, prefilled, stopped] = o.prefillChunkMs ? await this.syncChunked(fit.ids, o.prefillChunkMs, o.onPrefill) : [...this.sync(fit.ids), false];
     const t1 = now();
+    if (stopped) { // interrupted during the prefill: no answer (the actor keeps what was prefilled)
+      this.messages.push(user, { role: 'assistant', content: '' });
+      this.turns++;
+      this.totals.prefillTokens += prefilled; this.totals.prefillMs += t1 - t0; this.totals.reusedTokens += reused;
+      return { text: '', tokens: [], reason: 'cancelled', reused, prefilled, prefillMs: t1 - t0, decodeMs: 0, dropped: fit.dropped };
+    }
     this.messages.push(user);
     const dec = this.tokenizer.streamDecoder();
     const tokens: number[] = [];
@@ -447,6 +518,7 @@ export class Conversation {
         throw e;
       }
       tokens.push(t);
+      o.onToken?.(t);
       if (this.actor.isStop(t)) { reason = 'stop'; break; }
       const piece = dec.push(t);
       if (piece) { text += piece; onText?.(piece); }

@@ -1,0 +1,18 @@
+// Fault injection: the engine host SIGKILLed at random points while answers stream, many times.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinModel } from '../../cli/commands/chat.js';
+import { killWhileStreaming } from './kill-chaos.js';
+import { openTestApp, type TestApp } from './testing.js';
+
+let app: TestApp;
+beforeAll(async () => { app = await openTestApp(builtinModel(), { engine: { restartMinMs: 20, restartMaxMs: 200 } }); });
+afterAll(async () => { await app?.dispose(); });
+
+describe('engine host killed mid-answer', () => {
+  it('loses no acknowledged message, keeps the store sound, and answers again (100 kills)', async () => {
+    const r = await killWhileStreaming(app, { kills: 100, conversations: 3, maxDelayMs: 300, seed: 12345 });
+    expect(r.problems).toEqual([]);
+    expect(r.kills).toBe(100);
+    expect(r.interrupted).toBeGreaterThan(0);
+  });
+});
