@@ -14,7 +14,7 @@ export function EmptyState({ onExample }: { onExample: (text: string) => void })
       {model ? (
         <p data-testid="empty-model">
           <strong>{model.name}</strong> is ready ({model.builtin ? 'the built-in model, ' : ''}{formatCount(model.parameters)} parameters,
-          {' '}{model.quantization}, {formatBytes(model.fileBytes)}). It runs on this computer: nothing you type leaves it.
+          {' '}{model.quantization.toUpperCase()}, {formatBytes(model.fileBytes)}). It runs on this computer: nothing you type leaves it.
         </p>
       ) : <p>No model is loaded yet.</p>}
       <p>Type a message below, or try one of these:</p>

@@ -18,7 +18,7 @@ export function ModelCard() {
           <dl className="figures card">
             <div className="figure"><dt>Architecture</dt><dd>{m.architecture}</dd></div>
             <div className="figure"><dt>Parameters</dt><dd data-testid="card-parameters">{formatCount(m.parameters)}</dd></div>
-            <div className="figure"><dt>Quantization</dt><dd>{m.quantization}</dd></div>
+            <div className="figure"><dt>Quantization</dt><dd>{m.quantization.toUpperCase()}</dd></div>
             <div className="figure"><dt>Context length</dt><dd>{m.contextLength.toLocaleString()}</dd></div>
             <div className="figure"><dt>Layers / heads (KV)</dt><dd>{m.layers} / {m.heads} ({m.headsKv})</dd></div>
             <div className="figure"><dt>Embedding / vocabulary</dt><dd>{m.embeddingLength} / {m.vocabSize.toLocaleString()}</dd></div>
