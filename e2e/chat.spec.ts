@@ -72,6 +72,7 @@ test('stop keeps the partial answer', async () => {
     await ask('Tell me a very long story about the sea.');
     const answer = page.getByTestId('message-assistant').last();
     await expect(answer.locator('.markdown')).toHaveText(/\S/);
+    if (attempt === 1) await screenshots(page, '02b-streaming');
     if (await answer.getAttribute('data-status') === 'streaming') await page.getByTestId('stop-button').click({ timeout: 5000 }).catch(() => undefined);
     await expect(answer).not.toHaveAttribute('data-status', 'streaming');
     if ((await answer.getByTestId('message-stats').innerText()).includes('stopped')) {
@@ -135,7 +136,7 @@ test('a corrupt file gives a clear error, and the app still works', async () => 
   writeFileSync(bad, Buffer.concat([Buffer.from('GGUF'), Buffer.from([3, 0, 0, 0]), Buffer.alloc(64, 0xff)]));
   await app.openFile(bad);
   const alert = page.getByTestId('notice-error').last();
-  await expect(alert).toContainText('broken.gguf');
+  await expect(alert).toContainText('Could not open broken.gguf');
   await screenshots(page, '04-corrupt-file');
   await alert.getByRole('button', { name: 'Dismiss' }).click();
   await page.getByTestId('new-chat').click();

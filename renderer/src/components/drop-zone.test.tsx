@@ -54,6 +54,6 @@ describe('dropping a file on the window', () => {
     r.on('models.load', () => ({ ok: false, error: { code: 'E_MODEL', message: 'bad.gguf: not a GGUF file (bad magic)' } }));
     renderWithStore(<App />, r.api);
     await act(async () => { fireEvent(window, fileEvent('drop', new File(['x'], 'bad.gguf'))); });
-    expect(screen.getByRole('alert').textContent).toContain('bad magic');
+    expect(screen.getByRole('alert').textContent).toContain('Could not open bad.gguf: bad.gguf: not a GGUF file (bad magic)');
   });
 });

@@ -16,7 +16,7 @@ function options(width: number): uPlot.Options {
     legend: { show: false },
     cursor: { show: false },
     scales: { x: { time: false } },
-    axes: [{ ...axis, label: 'token' }, { ...axis, label: 'ms', size: 44 }],
+    axes: [{ ...axis, size: 28 }, { ...axis, size: 40, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
     series: [{}, { label: 'latency', stroke, width: 1.5, points: { show: false } }],
   };
 }

@@ -3,7 +3,8 @@
 // preload gives the file's real path; in a browser its bytes are uploaded to `cairn serve` first.
 import type { ModelInfo, Quarantine } from '../../../electron/common/schemas.js';
 import { localCancels, unwrap } from './stats-slice.js';
-import type { GetState, SliceCreator } from './types.js';
+import type { GetState, SetState, SliceCreator } from './types.js';
+import type { OpResult } from '../../../electron/common/contract.js';
 import type { ClientApi } from '../api/index.js';
 
 export interface ModelsSlice {
@@ -46,6 +47,17 @@ async function pathOf(api: ClientApi, get: GetState, file: File): Promise<string
   }
 }
 
+function showModel(set: SetState, get: GetState, m: ModelInfo): void {
+  set({ currentModel: m });
+  get().notify('info', `Loaded ${m.name}`);
+}
+
+function showSnapshot(set: SetState, get: GetState, v: OpResult<'snapshots.open'>): void {
+  get().showDetail(v.conversation);
+  set({ restoreInfo: v.restore });
+  void get().refreshConversations();
+}
+
 export const modelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => ({
   currentModel: null,
   builtinModel: null,
@@ -62,23 +74,23 @@ export const modelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => ({
     }
     const path = await pathOf(api, get, file);
     if (!path) return;
-    if (kind === 'model') await get().loadModel(path);
-    else await get().openSnapshot(path);
+    const r = kind === 'model' ? await api['models.load']({ path }) : await api['snapshots.open']({ path });
+    if (!r.ok) {
+      if (r.error.code !== 'E_CANCELLED') get().notify('error', `Could not open ${file.name}: ${r.error.message}`);
+      return;
+    }
+    if ('conversation' in r.value) showSnapshot(set, get, r.value);
+    else showModel(set, get, r.value);
   },
   loadModel: async (path) => {
     const v = unwrap(get, await api['models.load']({ path }));
-    if (!v) return false;
-    set({ currentModel: v });
-    get().notify('info', `Loaded ${v.name}`);
-    return true;
+    if (v) showModel(set, get, v);
+    return v !== null;
   },
   openSnapshot: async (path) => {
     const v = unwrap(get, await api['snapshots.open']({ path }));
-    if (!v) return false;
-    get().showDetail(v.conversation);
-    set({ restoreInfo: v.restore });
-    void get().refreshConversations();
-    return true;
+    if (v) showSnapshot(set, get, v);
+    return v !== null;
   },
   unloadModel: async () => {
     const v = unwrap(get, await api['models.unload']({}));
