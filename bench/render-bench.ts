@@ -20,6 +20,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.CAIRN_RENDERER_DIST ?? join(root, 'renderer', 'dist');
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 
+/** Messages in the long conversation the answer streams into. */
+export const renderBenchMessages = 2000;
+
 export interface RenderRun {
   rate: number; tokens: number; seconds: number;
   longestTaskMs: number; longTasks: number; longFrames: number; longestFrameMs: number;
@@ -106,7 +109,7 @@ export async function benchRender(opts: { messages?: number; seconds?: number; r
     const out: RenderRun[] = [];
     for (const rate of opts.rates ?? [0, 300, 1000]) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      out.push(await run(page, url, { messages: opts.messages ?? 2000, tokensPerMessage: 50, rate, streamMs: (opts.seconds ?? 8) * 1000 }));
+      out.push(await run(page, url, { messages: opts.messages ?? renderBenchMessages, tokensPerMessage: 50, rate, streamMs: (opts.seconds ?? 8) * 1000 }));
       await page.close();
     }
     return out;
@@ -129,7 +132,7 @@ export function formatRenderBench(runs: RenderRun[], messages: number): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name: string, d: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : d; };
-  const messages = arg('messages', 2000);
+  const messages = arg('messages', renderBenchMessages);
   benchRender({ messages, seconds: arg('seconds', 8) })
     .then((runs) => console.log(formatRenderBench(runs, messages)))
     .catch((e) => { console.error(e); process.exitCode = 1; });

@@ -16,7 +16,7 @@ function options(width: number): uPlot.Options {
     legend: { show: false },
     cursor: { show: false },
     scales: { x: { time: false } },
-    axes: [{ ...axis, size: 28 }, { ...axis, size: 40, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
+    axes: [{ ...axis, size: 28 }, { ...axis, size: 44 }],
     series: [{}, { label: 'latency', stroke, width: 1.5, points: { show: false } }],
   };
 }
@@ -44,7 +44,7 @@ export function LatencyChart({ latencies }: { latencies: number[] }) {
     plot.current = new uPlot(options(Math.max(160, el.clientWidth)), toData(latest.current), el);
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(160, el.clientWidth), height }));
     ro.observe(el);
-    return () => { ro.disconnect(); plot.current?.destroy(); plot.current = null; cancelAnimationFrame(frame.current); };
+    return () => { ro.disconnect(); plot.current?.destroy(); plot.current = null; cancelAnimationFrame(frame.current); frame.current = 0; };
   }, []);
 
   useEffect(() => {
@@ -61,8 +61,8 @@ export function LatencyChart({ latencies }: { latencies: number[] }) {
   const summary = useMemo(() => summarize(latencies), [latencies]);
   return (
     <figure className="latency-chart" data-testid="latency-chart">
-      <div ref={box} className="latency-plot" role="img" aria-label={`Per-token latency: ${summary}`} />
-      <figcaption>{summary}</figcaption>
+      <div ref={box} className="latency-plot" role="img" aria-label={`Per-token latency in ms: ${summary}`} />
+      <figcaption>ms per token: {summary}</figcaption>
     </figure>
   );
 }
