@@ -3,6 +3,7 @@
 // streaming delta re-renders this row alone.
 import { memo, useState } from 'react';
 import { useApp } from '../store/index.js';
+import { textOf } from '../store/reduce.js';
 import { Markdown } from '../markdown/markdown.js';
 import { BranchSwitcher } from './branch-switcher.js';
 import { MessageActions } from './message-actions.js';
@@ -13,6 +14,7 @@ const roleLabel = { user: 'You', assistant: 'Assistant', system: 'System' } as c
 
 export const MessageItem = memo(function MessageItem({ id }: { id: string }) {
   const m = useApp((s) => s.messages[id]);
+  const text = useApp((s) => textOf(s, id));
   const [editing, setEditing] = useState(false);
   if (!m) return null;
   const streaming = m.status === 'streaming';
@@ -29,15 +31,15 @@ export const MessageItem = memo(function MessageItem({ id }: { id: string }) {
         : (
           <div className="message-body" data-testid="message-body">
             {m.role === 'assistant'
-              ? <Markdown text={m.content} streaming={streaming} />
-              : <p className="message-plain">{m.content}</p>}
-            {streaming && m.content === '' ? <span className="typing" aria-label="Thinking">…</span> : null}
+              ? <Markdown text={text} streaming={streaming} />
+              : <p className="message-plain">{text}</p>}
+            {streaming && text === '' ? <span className="typing" aria-label="Thinking">…</span> : null}
             {m.status === 'error' ? <p className="message-error" role="alert">{m.error ?? 'The answer failed.'}</p> : null}
             {m.status === 'interrupted' ? <p className="message-warning">The engine stopped mid-answer; the text so far is kept.</p> : null}
           </div>
         )}
       {m.role === 'assistant' ? <MessageStats message={m} /> : null}
-      {!editing ? <MessageActions message={m} onEdit={() => setEditing(true)} /> : null}
+      {!editing ? <MessageActions message={m} text={text} onEdit={() => setEditing(true)} /> : null}
     </article>
   );
 });

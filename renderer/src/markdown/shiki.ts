@@ -39,6 +39,10 @@ export async function highlightLines(code: string, lang: string): Promise<Lines 
   const h = await getHighlighter();
   const id = await resolveLang(h, lang);
   if (!id) return null;
-  const { tokens } = h.codeToTokens(code, { lang: id, themes: { light: 'github-light', dark: 'github-dark' } });
+  // the default per-line time limit (500 ms) leaves the rest of a line as one token when the first
+  // use of a grammar compiles its expressions on a busy machine: in the worker a longer limit is fine
+  const { tokens } = h.codeToTokens(code, {
+    lang: id, themes: { light: 'github-light', dark: 'github-dark' }, tokenizeTimeLimit: 10_000, tokenizeMaxLineLength: 5000,
+  });
   return tokens.map((line) => line.map((t) => ({ content: t.content, htmlStyle: t.htmlStyle })));
 }

@@ -35,6 +35,7 @@ export const chatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     children: {},
     currentLeafId: null,
     path: [],
+    liveText: {},
     orphanDeltas: {},
     conversationSettings: null,
     restoreInfo: null,

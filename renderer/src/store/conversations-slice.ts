@@ -24,11 +24,11 @@ export interface ConversationsSlice {
 
 /** The chat slice's fields for a conversation (or for none). */
 export function threadOf(detail: ConversationDetail | null): Partial<AppState> {
-  if (!detail) return { activeId: null, messages: {}, children: {}, currentLeafId: null, path: [], orphanDeltas: {}, conversationSettings: null };
+  if (!detail) return { activeId: null, messages: {}, children: {}, currentLeafId: null, path: [], liveText: {}, orphanDeltas: {}, conversationSettings: null };
   const messages = Object.fromEntries(detail.messages.map((m) => [m.id, m]));
   return {
     activeId: detail.id, messages, children: indexChildren(detail.messages), currentLeafId: detail.currentLeafId,
-    path: pathTo(messages, detail.currentLeafId), orphanDeltas: {}, conversationSettings: detail.settings,
+    path: pathTo(messages, detail.currentLeafId), liveText: {}, orphanDeltas: {}, conversationSettings: detail.settings,
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAppStore } from './index.js';
 import { bindEvents } from './events.js';
+import { textOf } from './reduce.js';
 import { detail, message, model, recordingApi, stats } from '../testing/fixtures.js';
 
 function setup() {
@@ -18,10 +19,10 @@ describe('events into the store', () => {
     let updates = 0;
     store.subscribe(() => updates++);
     for (const t of ['Pa', 'ri', 's']) emit({ name: 'message.delta', payload: { conversationId: 'c1', messageId: 'a1', text: t, tokens: 1 } });
-    expect(store.getState().messages.a1.content).toBe('');
+    expect(textOf(store.getState(), 'a1')).toBe('');
     expect(frames).toHaveLength(1);
     frames[0]();
-    expect(store.getState().messages.a1.content).toBe('Paris');
+    expect(textOf(store.getState(), 'a1')).toBe('Paris');
     expect(updates).toBe(1);
   });
 
