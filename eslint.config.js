@@ -50,12 +50,12 @@ export const LAYERS = [
 
   { target: ['renderer/*.config.ts', 'renderer/*.config.mjs'], allow: ['renderer/**', 'vite', '@vitejs/*', 'node:*'],
     why: 'renderer build configuration' },
-  { target: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx'], allow: [...RENDERER, 'vitest', '@testing-library/*', 'jsdom'],
+  { target: ['renderer/**/*.test.ts', 'renderer/**/*.test.tsx', 'renderer/src/testing/**'], allow: [...RENDERER, 'vitest', '@testing-library/*', 'jsdom'],
     why: 'renderer tests: the renderer\'s imports and a DOM' },
   { target: 'renderer/**', allow: RENDERER,
     why: 'the renderer imports only itself, electron/common and browser libraries (no node, electron or koffi)' },
 
-  { target: 'bench/**', allow: ['bench/**', 'electron/engine/**', 'electron/cli/args.ts', 'electron/cli/commands/eval.ts', 'test-support/**', ...SERVER, 'node:*', 'vitest', 'playwright-core'],
+  { target: 'bench/**', allow: ['bench/**', 'electron/engine/**', 'electron/cli/args.ts', 'electron/cli/commands/eval.ts', 'test-support/**', 'e2e/support/**', ...SERVER, 'node:*', 'vitest', 'playwright-core'],
     why: 'the benchmark drives the engine (and its own llama.cpp harness) on test-support\'s models, and the app (main, server) as a client would' },
   { target: 'model/**', allow: ['model/**', 'electron/engine/**', 'test-support/**', 'node:*'],
     why: 'the built-in model\'s pipeline uses the engine (tokenizer, GGUF writer) and test-support\'s quantizers and metadata' },

@@ -20,6 +20,7 @@ import { autoCpuVariant, bestCpuVariantFor, cpuVariants } from '../test-support/
 import { ORACLE_DIR } from '../test-support/llama/oracle.js';
 import { benchApp, formatAppBench } from './app-bench.js';
 import { builtinModel } from '../electron/main/builtin-model.js';
+import { benchRender, formatRenderBench, renderBenchMessages } from './render-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -62,10 +63,13 @@ async function main(): Promise<void> {
   console.log(`\n${formatSnapshotBench(snapshots)}`);
   const app = await benchApp();
   console.log(`\n${formatAppBench(app)}`);
+  // the renderer in Chromium (skipped, saying why, where no Chromium can be launched)
+  const render = await benchRender().catch((e: Error) => { console.log(`\nrenderer bench skipped: ${e.message.split('\n')[0]}`); return null; });
+  if (render) console.log(`\n${formatRenderBench(render, renderBenchMessages)}`);
   const out = join(root, 'build', 'bench', 'results.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth,
-    backend: { cairn: backend, llamaCpu: llamaCpu ?? 'auto' }, models: results, tokenizer: tok, snapshots, app }, null, 2));
+    backend: { cairn: backend, llamaCpu: llamaCpu ?? 'auto' }, models: results, tokenizer: tok, snapshots, app, render }, null, 2));
   console.log(`\nwrote ${out}`);
 }
 
