@@ -33,7 +33,7 @@ export interface IntegrityReport {
 }
 
 export interface ConversationStore {
-  /** The folder holding everything (one sub-folder per conversation). */
+  /** The data folder: conversations/<id>/ (one sub-folder per conversation) and quarantine/ under it. */
   readonly dir: string;
   list(): ConversationSummary[];
   /** Conversations that could not be read (moved aside, never deleted), and why. */
@@ -50,6 +50,7 @@ export interface ConversationStore {
   addMessage(conversationId: string, m: NewMessage): Promise<Message>;
   /** Changes a message: the streaming checkpoints (content so far) and the final state. */
   updateMessage(conversationId: string, messageId: string, u: MessageUpdate): Promise<Message>;
+  /** Shows the branch through `leafId`; a message that has replies selects the newest leaf under it. */
   setCurrentLeaf(conversationId: string, leafId: string): Promise<ConversationDetail>;
   /** The messages root → `leafId` (default: the current leaf). */
   path(conversationId: string, leafId?: string): Message[];
