@@ -24,7 +24,7 @@ let report;
 try {
   report = await killWhileStreaming(app, {
     kills, conversations, maxDelayMs, seed,
-    onRound: (i) => { if (i % 50 === 0) console.log(`round ${i}/${kills} (${((Date.now() - t0) / 1000).toFixed(0)} s)`); },
+    onRound: (i) => { if (i % 10 === 0) console.log(`round ${i}/${kills} (${((Date.now() - t0) / 1000).toFixed(0)} s)`); },
   });
 } finally { await app.dispose(); }
 console.log(`kills ${report.kills}, turns ${report.turns}: ${report.interrupted} interrupted, ${report.done} done; ${((Date.now() - t0) / 1000).toFixed(0)} s`);

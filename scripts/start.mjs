@@ -4,25 +4,13 @@
 // (the same app in a browser). The binary is looked for without running electron's index.js, which
 // would start a download.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-
-/** The Electron executable if it is on disk, else undefined (never downloads). */
-export function electronBinary() {
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const p = join(process.env.ELECTRON_OVERRIDE_DIST_PATH, process.platform === 'win32' ? 'electron.exe' : 'electron');
-    return existsSync(p) ? p : undefined;
-  }
-  const pkg = join(root, 'node_modules', 'electron');
-  const pathTxt = join(pkg, 'path.txt');
-  if (!existsSync(pathTxt)) return undefined;
-  const exe = join(pkg, 'dist', readFileSync(pathTxt, 'utf8').trim());
-  return existsSync(exe) ? exe : undefined;
-}
 
 if (!existsSync(join(root, 'dist', 'electron', 'cli', 'main.js'))) {
   console.error('cairn: not built yet: run "npm run build" first');

@@ -79,6 +79,10 @@ export const events = {
   'progress': Progress,
   /** Something the user must be told (a model quarantined, an engine restart, a resume path). */
   'notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  /** Electron only: a menu command for the page to carry out (it knows the conversation shown), with
+   *  the file the menu's dialog chose (open-model, open-snapshot: a path to load / open; save-snapshot:
+   *  where to save the current conversation's snapshot). */
+  'menu': z.object({ command: z.enum(['new-chat', 'open-model', 'open-snapshot', 'save-snapshot']), path: FilePath.optional() }),
 } as const;
 
 export type Operations = typeof operations;

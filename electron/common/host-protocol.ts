@@ -77,7 +77,9 @@ export type HostResponse =
   | { kind: 'res'; id: number; ok: false; error: ApiError };
 export type HostEvent =
   /** Text of a running generation, batched (every ~16 ms or 32 tokens); latencies per token, ms. */
-  | { kind: 'evt'; type: 'tokens'; requestId: string; conversationId: string; text: string; count: number; latenciesMs: number[] }
+  | { kind: 'evt'; type: 'tokens'; requestId: string; conversationId: string; text: string; count: number; latenciesMs: number[];
+      /** When the host sent the batch (performance.timeOrigin + performance.now(), ms): the app bench's path latency. */
+      sentAt?: number }
   | { kind: 'evt'; type: 'progress'; progress: Progress }
   /** Sent once when the host is up and its error handlers are installed. */
   | { kind: 'evt'; type: 'ready'; pid: number };

@@ -107,6 +107,9 @@ export interface ResumeResult { conversation: Conversation; path: RestorePath; r
 export interface ResumeOptions {
   /** Overrides of the saved settings (a given seed reseeds the RNG; others keep its state). */
   settings?: Partial<ConversationSettings>;
+  /** When the KV cannot be restored, leave the transcript to the next turn's prefill (which can run
+   *  in chunks, see SendOptions.prefillChunkMs) instead of prefilling it here in one blocking call. */
+  deferPrefill?: boolean;
 }
 
 const now = () => performance.now();
@@ -256,15 +259,16 @@ export class Conversation {
   /**
    * Makes `messages` the transcript while keeping the message objects of the longest common prefix
    * (same role and content), so the answers there keep their generated ids (./answer-ids.ts) and the
-   * next turn reuses the actor's KV up to where the transcripts part. The rest are copies of the
-   * given messages. A transcript that parts before the context window's start re-fits the window
+   * next turn reuses the actor's KV up to where the transcripts part. The rest are the given message
+   * objects themselves (not copied: copies made with answer-ids.ts copyMessages keep their answers'
+   * ids). A transcript that parts before the context window's start re-fits the window
    * from the first message. Returns how many message objects were kept.
    */
   setMessages(messages: readonly ChatMessage[]): number {
     const ms = this.messages;
     let kept = 0;
     while (kept < ms.length && kept < messages.length && ms[kept].role === messages[kept].role && ms[kept].content === messages[kept].content) kept++;
-    ms.splice(kept, ms.length - kept, ...messages.slice(kept).map((m) => ({ role: m.role, content: m.content })));
+    ms.splice(kept, ms.length - kept, ...messages.slice(kept));
     if (kept < this.settings.windowStart) this.settings.windowStart = 0;
     return kept;
   }
@@ -651,7 +655,10 @@ export class Conversation {
         snap.close();
       }
     }
-    conv.reprefill(meta, o.settings);
+    if (o.deferPrefill) {
+      if (meta) conv.restoreSampler(meta);
+      if (o.settings) conv.configure(o.settings);
+    } else conv.reprefill(meta, o.settings);
     return { conversation: conv, path: 'reprefilled', reason: reason + idsNote };
   }
 

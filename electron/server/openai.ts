@@ -80,6 +80,7 @@ export function openAiRoutes(app: Hono, service: CairnService, guard: Guard): vo
     if (!req.stream) {
       const matcher = new StopMatcher(stops);
       const ac = new AbortController();
+      c.req.raw.signal.addEventListener('abort', () => ac.abort(), { once: true }); // the client went away
       let text = '';
       try {
         const { result } = await service.complete({

@@ -8,7 +8,7 @@
 // Blocking calls remain in model.load / model.inspect (the native load) and snapshot I/O; the
 // supervisor gives those a longer deadline.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { GenerateResult, HostInbound, HostMessage, HostOpName, HostOps, HostOutbound, HostStats } from '../../common/host-protocol.js';
@@ -38,21 +38,34 @@ interface Run { requestId: string; conversationId: string; cancelled: boolean; c
 type Ops = { [K in HostOpName]: (args: HostOps[K][0]) => Promise<HostOps[K][1]> };
 
 const now = () => performance.now();
+/** Test hook (see host-main.ts): a crash as a model is loaded. */
+function crashHook(path: string): void {
+  const hook = process.env.CAIRN_HOST_TEST_CRASH_ON_LOAD;
+  if (hook && path.includes(hook)) process.kill(process.pid, 'SIGKILL');
+}
+/** Whether a process with this id runs (EPERM: it does, as another user's). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
 const toHost = (ms: readonly { role: string; content: string }[]): HostMessage[] =>
   ms.map((m) => ({ role: m.role as HostMessage['role'], content: m.content }));
 
 export class EngineHost {
   private current: Loaded | undefined;
   private readonly runs = new Map<string, Run>();
+  private readonly chains = new Map<string, Promise<unknown>>();
   private readonly poolDir: string;
   private seq = 0;
 
-  constructor(private readonly out: (msg: HostOutbound) => void, poolDir = process.env.CAIRN_HOST_POOL_DIR) {
-    // the pools' hibernation snapshots: a cache of this process only, emptied at start
-    if (poolDir) {
-      rmSync(poolDir, { recursive: true, force: true });
-      mkdirSync(poolDir, { recursive: true });
-      this.poolDir = poolDir;
+  constructor(private readonly out: (msg: HostOutbound) => void, poolRoot = process.env.CAIRN_HOST_POOL_DIR) {
+    // the pools' hibernation snapshots: a cache of this process only, <root>/<pid>; the folders of
+    // hosts that are gone (killed: no exit handler ran) are removed here
+    if (poolRoot) {
+      mkdirSync(poolRoot, { recursive: true });
+      for (const name of readdirSync(poolRoot)) if (!isAlive(Number(name))) rmSync(join(poolRoot, name), { recursive: true, force: true });
+      this.poolDir = join(poolRoot, String(process.pid));
+      mkdirSync(this.poolDir, { recursive: true });
     } else this.poolDir = mkdtempSync(join(tmpdir(), 'cairn-host-'));
     process.once('exit', () => rmSync(this.poolDir, { recursive: true, force: true }));
   }
@@ -72,7 +85,7 @@ export class EngineHost {
 
   private readonly ops: Ops = {
     'model.load': async (a) => this.load(a.path, a.builtin, a.threads),
-    'model.inspect': async (a) => inspectModel(a.path, a.nCtx),
+    'model.inspect': async (a) => { crashHook(a.path); return inspectModel(a.path, a.nCtx); },
     'model.unload': async (a) => {
       if (!this.current || this.current.id !== a.id) return { unloaded: false };
       this.retire(this.current);
@@ -99,55 +112,67 @@ export class EngineHost {
     }),
     'snapshot.save': (a) => this.using(async (l) => {
       this.idle(a.conversationId);
-      if (!l.pool.has(a.conversationId)) {
-        if (!a.messages.length) throw new HostError('E_NOT_FOUND', `conversation ${a.conversationId} is not in the engine`);
-        await l.pool.create(a.conversationId, toEngine(a.settings));
-      }
-      await this.hashModel(l, a.conversationId);
-      return l.pool.use(a.conversationId, async (conv) => {
-        if (a.messages.length && (conv.setMessages(a.messages) < a.messages.length || conv.position === 0)) conv.prime();
-        const p = this.progress('snapshot-save', `Saving ${basename(a.path)}`, a.conversationId, 1);
-        const t0 = now();
-        try {
-          const r = await conv.save(a.path);
-          p.end('done');
-          return { bytes: r.bytes, nTokens: r.nTokens, ms: now() - t0 };
-        } catch (e) { p.end('failed'); throw e; }
-      });
+      return this.serial(a.conversationId, () => this.save(l, a));
     }),
     'snapshot.open': (a) => this.using(async (l) => {
-      await this.dropIdle(l, a.conversationId);
-      await this.hashModel(l, a.conversationId);
-      const p = this.progress('snapshot-restore', `Opening ${basename(a.path)}`, a.conversationId, 1);
-      const t0 = now();
-      let r;
-      try { r = await Conversation.resume(a.path, l.model, l.tokenizer); } catch (e) { p.end('failed'); throw e; }
-      const conv = r.conversation;
-      if (!conv.messages.length) {
-        conv.release();
-        p.end('failed');
-        throw new HostError('E_SNAPSHOT', `${a.path}: nothing to resume: ${r.reason}`);
-      }
-      p.end('done');
-      await l.pool.adopt(a.conversationId, conv);
-      const sys = conv.messages[0].role === 'system' ? conv.messages[0].content : undefined;
-      return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason: r.reason, ms: now() - t0 } };
+      this.idle(a.conversationId);
+      return this.serial(a.conversationId, () => this.open(l, a));
     }),
     'conversation.drop': async (a) => {
       this.idle(a.conversationId);
-      const l = this.current;
-      if (!l?.pool.has(a.conversationId)) return { dropped: false };
-      return { dropped: await l.pool.delete(a.conversationId) };
+      return this.serial(a.conversationId, async () => {
+        const l = this.current;
+        return { dropped: !!l?.pool.has(a.conversationId) && await l.pool.delete(a.conversationId) };
+      });
     },
     'stats': async (a) => this.stats(a.conversationId),
     'ping': async () => ({ at: Date.now() }),
   };
 
+  // ---- snapshots
+
+  private async save(l: Loaded, a: HostOps['snapshot.save'][0]): Promise<HostOps['snapshot.save'][1]> {
+    if (!l.pool.has(a.conversationId)) {
+      if (!a.messages.length) throw new HostError('E_NOT_FOUND', `conversation ${a.conversationId} is not in the engine`);
+      await l.pool.create(a.conversationId, toEngine(a.settings));
+    }
+    await this.hashModel(l, a.conversationId);
+    return l.pool.use(a.conversationId, async (conv) => {
+      if (a.messages.length && (conv.setMessages(a.messages) < a.messages.length || conv.position === 0)) conv.prime();
+      const p = this.progress('snapshot-save', `Saving ${basename(a.path)}`, a.conversationId, 1);
+      const t0 = now();
+      try {
+        const r = await conv.save(a.path);
+        p.end('done');
+        return { bytes: r.bytes, nTokens: r.nTokens, ms: now() - t0 };
+      } catch (e) { p.end('failed'); throw e; }
+    });
+  }
+
+  private async open(l: Loaded, a: HostOps['snapshot.open'][0]): Promise<HostOps['snapshot.open'][1]> {
+    if (l.pool.has(a.conversationId)) await l.pool.delete(a.conversationId);
+    await this.hashModel(l, a.conversationId);
+    const p = this.progress('snapshot-restore', `Opening ${basename(a.path)}`, a.conversationId, 1);
+    const t0 = now();
+    let r;
+    try { r = await Conversation.resume(a.path, l.model, l.tokenizer, { deferPrefill: true }); } catch (e) { p.end('failed'); throw e; }
+    const conv = r.conversation;
+    if (!conv.messages.length) {
+      conv.release();
+      p.end('failed');
+      throw new HostError('E_SNAPSHOT', `${a.path}: nothing to resume: ${r.reason}`);
+    }
+    p.end('done');
+    await l.pool.adopt(a.conversationId, conv);
+    const sys = conv.messages[0].role === 'system' ? conv.messages[0].content : undefined;
+    const reason = r.path === 'restored' ? r.reason : `${r.reason}; the transcript is prefilled on the next turn`;
+    return { messages: toHost(conv.messages), settings: fromEngine(conv.settings, sys), restore: { path: r.path, reason, ms: now() - t0 } };
+  }
+
   // ---- models
 
   private load(path: string, builtin: boolean, threads: number): ModelInfo {
-    const hook = process.env.CAIRN_HOST_TEST_CRASH_ON_LOAD; // test hook, see host-main.ts
-    if (hook && path.includes(hook)) process.kill(process.pid, 'SIGKILL');
+    crashHook(path);
     const p = this.progress('model-load', `Loading ${basename(path)}`, undefined, 1);
     let model: Model | undefined;
     try {
@@ -172,12 +197,15 @@ export class EngineHost {
   /** The model stops being current; closed (its conversations dropped) once nothing uses it. */
   private retire(l: Loaded): void {
     l.retired = true;
-    if (l.active === 0) void this.close(l);
+    if (l.active === 0) this.close(l);
   }
 
-  private async close(l: Loaded): Promise<void> {
-    for (const id of l.pool.ids()) await l.pool.delete(id);
-    l.model.close();
+  /** Drops a retired model's conversations and closes it (a failure leaves it to the process's end). */
+  private close(l: Loaded): void {
+    (async () => {
+      for (const id of l.pool.ids()) await l.pool.delete(id);
+      l.model.close();
+    })().catch((e: unknown) => process.stderr.write(`cairn engine host: closing ${l.model.path}: ${String(e)}\n`));
   }
 
   /** Runs fn with the current model held (not closed while fn runs). */
@@ -187,7 +215,7 @@ export class EngineHost {
     l.active++;
     try { return await fn(l); } finally {
       l.active--;
-      if (l.retired && l.active === 0) void this.close(l);
+      if (l.retired && l.active === 0) this.close(l);
     }
   }
 
@@ -201,6 +229,16 @@ export class EngineHost {
   }
 
   // ---- conversations
+
+  /** Runs fn after every earlier serial() of the same conversation (a turn waits for a snapshot
+   *  being written, a drop for the turn). */
+  private serial<T>(conversationId: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(conversationId) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.chains.set(conversationId, tail);
+    void tail.then(() => { if (this.chains.get(conversationId) === tail) this.chains.delete(conversationId); });
+    return run;
+  }
 
   /** Throws E_BUSY while the conversation is generating. */
   private idle(conversationId: string): void {
@@ -222,11 +260,13 @@ export class EngineHost {
       this.idle(a.conversationId);
       const run: Run = { requestId: a.requestId, conversationId: a.conversationId, cancelled: false };
       this.runs.set(a.requestId, run);
-      try { return await this.answer(l, run, a); } finally { this.runs.delete(a.requestId); }
+      try { return await this.serial(a.conversationId, () => this.answer(l, run, a)); } finally { this.runs.delete(a.requestId); }
     });
   }
 
   private async answer(l: Loaded, run: Run, a: HostOps['generate'][0]): Promise<GenerateResult> {
+    const stall = process.env.CAIRN_HOST_TEST_STALL_ON_PROMPT; // test hook, see host-main.ts
+    if (stall && a.messages[a.messages.length - 1].content.includes(stall)) await new Promise(() => {});
     const t0 = now();
     const settings = toEngine(a.settings), history = a.messages.slice(0, -1);
     // a different context size needs another actor: the conversation starts over in one
@@ -235,7 +275,9 @@ export class EngineHost {
     }
     let restore: GenerateResult['restore'];
     if (!l.pool.has(a.conversationId)) restore = await this.bring(l, a.conversationId, a.snapshotPath, settings, history.length > 0);
-    const batcher = new TokenBatcher((b) => this.out({ kind: 'evt', type: 'tokens', requestId: run.requestId, conversationId: run.conversationId, ...b }));
+    const batcher = new TokenBatcher((b) => this.out({
+      kind: 'evt', type: 'tokens', requestId: run.requestId, conversationId: run.conversationId, ...b, sentAt: performance.timeOrigin + performance.now(),
+    }));
     let ttft: number | undefined, last = 0;
     let prefill: ReturnType<EngineHost['progress']> | undefined;
     const r = await l.pool.use(a.conversationId, (conv) => {
@@ -247,21 +289,22 @@ export class EngineHost {
       return conv.send(a.messages[a.messages.length - 1].content, (text) => batcher.piece(text), {
         yieldEveryToken: true, maxTokens: settings.maxTokens, prefillChunkMs: PREFILL_CHUNK_MS,
         onPrefill: (done, total) => {
+          if (done === total) last = now(); // (the first token's latency counts from here)
           if (total <= PREFILL_PROGRESS_MIN) return;
           prefill ??= this.progress('prefill', 'Reading the prompt', a.conversationId, total, run.requestId);
           prefill.update(done);
         },
         onToken: () => {
           const t = now();
-          if (ttft === undefined) { ttft = t - t0; last = t; }
-          batcher.token(t - last);
+          if (ttft === undefined) ttft = t - t0;
+          batcher.token(last ? t - last : 0);
           last = t;
         },
       });
     });
     batcher.flush();
     if (prefill) prefill.end(r.reason === 'cancelled' && !r.tokens.length ? 'cancelled' : 'done');
-    if (restore?.path === 'reprefilled' && !restore.ms) restore.ms = r.prefillMs;
+    if (restore?.path === 'reprefilled') restore.ms += r.prefillMs;
     return {
       text: r.text, tokens: r.tokens.length, reason: r.reason === 'callback' ? 'stop' : r.reason,
       promptTokens: r.reused + r.prefilled, reusedTokens: r.reused, prefilledTokens: r.prefilled,
@@ -278,7 +321,8 @@ export class EngineHost {
       const t0 = now();
       const rest = withoutSeed(settings); // (the snapshot's RNG state carries on)
       try {
-        const r = await Conversation.resume(snapshotPath, l.model, l.tokenizer, { settings: rest });
+        // (a snapshot that cannot be restored: the turn prefills the branch, in chunks)
+        const r = await Conversation.resume(snapshotPath, l.model, l.tokenizer, { settings: rest, deferPrefill: true });
         await l.pool.adopt(id, r.conversation);
         p.end('done');
         return history ? { path: r.path, reason: r.reason, ms: now() - t0 } : undefined;

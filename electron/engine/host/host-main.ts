@@ -3,9 +3,11 @@
 // process with status 1 (its supervisor restarts it): those handlers are installed BEFORE the engine
 // (koffi, the native library) is imported, so nothing the engine does at load time escapes them.
 //
-// Test hook: CAIRN_HOST_TEST_CRASH_ON_LOAD=<substring> makes a 'model.load' of a path containing the
-// substring kill this process (SIGKILL) before loading, a deterministic "crash during load" for the
-// quarantine tests. Never set outside tests.
+// Test hooks (never set outside tests):
+//   CAIRN_HOST_TEST_CRASH_ON_LOAD=<substring>: a 'model.load' or 'model.inspect' of a path containing it kills this
+//     process (SIGKILL) before loading: a deterministic crash during load (quarantine tests).
+//   CAIRN_HOST_TEST_STALL_ON_PROMPT=<substring>: a 'generate' whose user message contains it never
+//     produces a token while the host keeps answering pings (per-token deadline tests).
 const die = (what: string) => (e: unknown) => {
   try { process.stderr.write(`cairn engine host: ${what}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`); } finally { process.exit(1); }
 };

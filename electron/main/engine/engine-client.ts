@@ -10,6 +10,7 @@
 //   engine.status();        // { state: 'starting'|'ready'|'restarting'|'stopped', restarts, pid }
 //   engine.currentModel();  // ModelInfo of the model loaded now (its id changes when a restart reloads it)
 //   engine.quarantined();   // [{ id: real path, reason }] — models refused with E_QUARANTINED
+//   engine.quarantineOf(path);  // that model's entry (matched by real path), or undefined
 //   engine.unquarantine(path);
 //   await engine.stop();
 //
@@ -17,14 +18,16 @@
 // Supervision:
 //   - heartbeat: 'ping' every heartbeatMs (1 s); nothing heard for deadMs (5 s) ⇒ the host is killed
 //     (SIGKILL) and replaced. While a slow operation runs (model.load / model.inspect: one blocking
-//     native call; snapshot.save / snapshot.open: file I/O) the allowance is slowOpDeadlineMs.
+//     native call; snapshot.save / snapshot.open: file I/O) the allowance is slowOpDeadlineMs, and
+//     startDeadlineMs (30 s) for a starting host to say 'ready'.
 //   - per-token deadline: a 'generate' with no token (nor prefill/restore progress) for
 //     tokenDeadlineMs (30 s) ⇒ hung: killed and replaced.
 //   - on exit: every request in flight fails with { code: 'E_ENGINE' } (the service marks the
 //     streaming message interrupted), the host restarts after a backoff (restartMinMs doubling to
 //     restartMaxMs; back to the minimum after a successful generate), the model that was current is
 //     loaded again, then queued requests go out.
-//   - quarantine: a model whose load was in flight when the host died twice (in this process's life)
+//   - quarantine: a model whose load (model.load, or model.inspect, which maps and validates it too)
+//     was in flight when the host died twice (in this process's life)
 //     is recorded in <dataDir>/quarantine.json, refused from then on with E_QUARANTINED (also across
 //     app restarts: never auto-loaded again), and announced by a 'quarantined' event. A successful
 //     load clears its count.
@@ -60,11 +63,15 @@ export interface EngineClientOptions {
   deadMs?: number;
   tokenDeadlineMs?: number;
   slowOpDeadlineMs?: number;
+  /** Allowance for a starting host to say 'ready' (a loaded machine starts processes slowly). */
+  startDeadlineMs?: number;
   restartMinMs?: number;
   restartMaxMs?: number;
 }
 
 const SLOW_OPS = new Set<HostOpName>(['model.load', 'model.inspect', 'snapshot.save', 'snapshot.open']);
+/** Operations that load a model into the host (a death during one is a strike against the model). */
+const LOADS = new Set<HostOpName>(['model.load', 'model.inspect']);
 
 interface Pending {
   id: number; op: HostOpName; args: unknown; sent: boolean;
@@ -101,7 +108,7 @@ export class EngineClient {
 
   constructor(opts: EngineClientOptions) {
     this.o = {
-      spawner: nodeSpawner, heartbeatMs: 1000, deadMs: 5000, tokenDeadlineMs: 30_000, slowOpDeadlineMs: 300_000,
+      spawner: nodeSpawner, heartbeatMs: 1000, deadMs: 5000, tokenDeadlineMs: 30_000, slowOpDeadlineMs: 300_000, startDeadlineMs: 30_000,
       restartMinMs: 200, restartMaxMs: 10_000, ...opts, env: opts.env ?? {},
     };
     this.quarantine = new QuarantineList(join(opts.dataDir, 'quarantine.json'));
@@ -135,7 +142,7 @@ export class EngineClient {
   /** One operation of the host. Never throws: failures come back as { ok: false, error }. */
   request<K extends HostOpName>(op: K, args: HostOps[K][0]): Promise<Result<HostOps[K][1]>> {
     if (this.state === 'stopped') return Promise.resolve({ ok: false, error: engineError('the engine is not running') });
-    if (op === 'model.load') {
+    if (LOADS.has(op)) {
       const q = this.quarantine.find((args as HostOps['model.load'][0]).path);
       if (q) return Promise.resolve({ ok: false, error: { code: 'E_QUARANTINED', message: `${q.id} is quarantined: ${q.reason}` } });
     }
@@ -154,6 +161,8 @@ export class EngineClient {
   status(): EngineStatus { return { state: this.state, restarts: this.restarts, pid: this.proc?.pid ?? null }; }
   currentModel(): ModelInfo | null { return this.current?.info ?? null; }
   quarantined(): Quarantine[] { return this.quarantine.list(); }
+  /** The quarantine entry of a model path (matched by real path, as entries are kept), if any. */
+  quarantineOf(path: string): Quarantine | undefined { return this.quarantine.find(path); }
   unquarantine(path: string): boolean {
     this.strikes.delete(modelKey(path));
     return this.quarantine.remove(path);
@@ -188,7 +197,7 @@ export class EngineClient {
     for (const p of [...this.pending.values()]) {
       if (!p.sent) continue;
       this.pending.delete(p.id);
-      const q = p.op === 'model.load' ? this.strike((p.args as HostOps['model.load'][0]).path, reason) : undefined;
+      const q = LOADS.has(p.op) ? this.strike((p.args as HostOps['model.load'][0]).path, reason) : undefined;
       if (q && this.current && modelKey(this.current.args.path) === q.id) {
         this.current = undefined;
         this.emit({ kind: 'engine', type: 'model', model: null, reason: `${q.id} is quarantined` });
@@ -283,7 +292,7 @@ export class EngineClient {
     const proc = this.proc;
     if (!proc || this.state === 'stopped') return;
     const t = Date.now();
-    let allowance = this.o.deadMs;
+    let allowance = this.state === 'ready' ? this.o.deadMs : this.o.startDeadlineMs;
     for (const p of this.pending.values()) {
       if (!p.sent) continue;
       if (SLOW_OPS.has(p.op)) allowance = Math.max(allowance, this.o.slowOpDeadlineMs);

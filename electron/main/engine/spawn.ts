@@ -20,7 +20,8 @@ export interface HostProcess {
   /** Posts one message (structured clone); a host that is gone drops it (its exit is reported). */
   send(msg: HostInbound): void;
   onMessage(fn: (msg: HostOutbound) => void): void;
-  /** Called once when the process has ended (or could not start: code null, signal null). */
+  /** Called once when the process has ended (or could not start: code null, signal null); at once
+   *  when it already has. */
   onExit(fn: (code: number | null, signal: string | null) => void): void;
   /** Ends the process at once (SIGKILL where there are signals). */
   kill(): void;
@@ -31,11 +32,11 @@ export type HostSpawner = (entry: string, o: { env: Record<string, string | unde
 /** A Node child process over IPC with structured-clone serialization. */
 export const nodeSpawner: HostSpawner = (entry, o) => {
   const child = fork(entry, [], { serialization: 'advanced', env: o.env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let exited = false;
+  let exited: [number | null, string | null] | undefined;
   const exitFns: ((code: number | null, signal: string | null) => void)[] = [];
   const exit = (code: number | null, signal: string | null) => {
     if (exited) return;
-    exited = true;
+    exited = [code, signal];
     for (const fn of exitFns) fn(code, signal);
   };
   child.on('exit', (code, signal) => exit(code, signal));
@@ -47,7 +48,7 @@ export const nodeSpawner: HostSpawner = (entry, o) => {
       try { child.send(msg); } catch { /* the channel closed meanwhile: 'exit' follows */ }
     },
     onMessage: (fn) => child.on('message', (m) => fn(m as HostOutbound)),
-    onExit: (fn) => { exitFns.push(fn); },
+    onExit: (fn) => { if (exited) fn(...exited); else exitFns.push(fn); },
     kill: () => { child.kill('SIGKILL'); },
   };
 };

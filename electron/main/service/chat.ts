@@ -67,7 +67,10 @@ export class ChatRunner {
     return this.exclusive(conversationId, async (run) => {
       const userMessage = await this.d.store.addMessage(conversationId, { parentId: parent, role: 'user', content: text, status: 'done' });
       this.d.hub.emit('message.updated', { conversationId, message: userMessage });
-      if (conv.title === UNTITLED && conv.messageCount === 0) await this.d.store.rename(conversationId, titleOf(text));
+      if (conv.title === UNTITLED && conv.messageCount === 0) {
+        await this.d.store.rename(conversationId, titleOf(text));
+        this.d.hub.emit('conversations.changed', { conversations: this.d.store.list() });
+      }
       const assistantMessage = await this.answer(conversationId, userMessage, run);
       return { userMessage, assistantMessage };
     });

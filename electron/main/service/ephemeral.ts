@@ -15,9 +15,13 @@ export interface EphemeralRequest {
   signal?: AbortSignal;
 }
 
+const PREFIX = 'eph-';
+/** True for the host conversation of an ephemeral answer. */
+export const isEphemeral = (conversationId: string): boolean => conversationId.startsWith(PREFIX);
+
 export async function completeEphemeral(engine: EnginePort, req: EphemeralRequest): Promise<GenerateResult> {
   const requestId = randomUUID();
-  const conversationId = `eph-${requestId.replace(/-/g, '')}`;
+  const conversationId = `${PREFIX}${requestId.replace(/-/g, '')}`;
   const off = engine.subscribe((e) => { if (e.type === 'tokens' && e.requestId === requestId) req.onText?.(e.text, e.count); });
   const cancel = () => { hostCall(engine, 'cancel', { requestId }).catch(() => {}); };
   req.signal?.addEventListener('abort', cancel, { once: true });

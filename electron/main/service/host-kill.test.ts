@@ -9,10 +9,13 @@ beforeAll(async () => { app = await openTestApp(builtinModel(), { engine: { rest
 afterAll(async () => { await app?.dispose(); });
 
 describe('engine host killed mid-answer', () => {
-  it('loses no acknowledged message, keeps the store sound, and answers again (100 kills)', async () => {
-    const r = await killWhileStreaming(app, { kills: 100, conversations: 3, maxDelayMs: 300, seed: 12345 });
+  // each kill costs a host restart and a model reload (~1–3 s here): 40 in the suite, hundreds in
+  // scripts/soak-app.mjs; CAIRN_TEST_KILLS=N for more
+  const kills = Number(process.env.CAIRN_TEST_KILLS ?? 40);
+  it(`loses no acknowledged message, keeps the store sound, and answers again (${kills} kills)`, async () => {
+    const r = await killWhileStreaming(app, { kills, conversations: 3, maxDelayMs: 300, seed: 12345 });
     expect(r.problems).toEqual([]);
-    expect(r.kills).toBe(100);
+    expect(r.kills).toBe(kills);
     expect(r.interrupted).toBeGreaterThan(0);
-  });
+  }, 900_000);
 });

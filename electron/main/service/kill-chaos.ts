@@ -12,21 +12,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `kills` rounds: a turn is sent in one of `conversations` conversations (several answer at
  *  once), the host is killed after a random delay (0..maxDelayMs), every answer is awaited and checked. */
-export async function killWhileStreaming(app: TestApp, o: { kills: number; conversations?: number; maxDelayMs?: number; seed?: number; onRound?: (i: number) => void }): Promise<ChaosReport> {
+/** `rotateEvery`: rounds after which new conversations replace the current ones (a long transcript
+ *  makes every restart re-read more of it: the kills, not the prefills, are what is tested). */
+export async function killWhileStreaming(app: TestApp, o: { kills: number; conversations?: number; maxDelayMs?: number; seed?: number; rotateEvery?: number; onRound?: (i: number) => void }): Promise<ChaosReport> {
   const { service, store, engine } = app;
   const log = new EventLog(service);
   const report: ChaosReport = { kills: 0, turns: 0, interrupted: 0, done: 0, problems: [] };
   let rng = o.seed ?? 1;
   const rand = () => { rng = (Math.imul(rng, 1103515245) + 12345) >>> 0; return rng / 2 ** 32; };
   const nConv = o.conversations ?? 3;
-  const convs: string[] = [];
-  for (let i = 0; i < nConv; i++) {
-    convs.push(unwrap(await service.call('conversations.create', { title: `chaos ${i}`, settings: { maxTokens: 64 + i * 64, temperature: 1, seed: i + 1 } })).id);
-  }
+  let convs: string[] = [];
+  const fresh = async (round: number) => {
+    convs = [];
+    for (let i = 0; i < nConv; i++) {
+      convs.push(unwrap(await service.call('conversations.create', { title: `chaos ${round}.${i}`, settings: { maxTokens: 64 + i * 64, temperature: 1, seed: round + i + 1 } })).id);
+    }
+  };
   const acked: { conversationId: string; user: Message; assistantId: string }[] = [];
   try {
     for (let k = 0; k < o.kills; k++) {
       o.onRound?.(k);
+      if (k % (o.rotateEvery ?? 10) === 0) await fresh(k);
       // one or more conversations answer at once
       const active = convs.filter(() => rand() < 0.6);
       if (!active.length) active.push(convs[k % nConv]);

@@ -3,13 +3,21 @@
 // and the service over both (the built-in model loaded at start). Used by `cairn serve`, the Electron
 // main process (which passes its utilityProcess spawner), tests and the app bench.
 import { mkdirSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient, type EngineClientOptions } from '../engine/engine-client.js';
+import { checkDroppedPath, isFileError } from '../files/check-path.js';
 import { openStore } from '../store/store.js';
 import type { ConversationStore } from '../store/types.js';
+import { ServiceError } from './errors.js';
 import { CairnService } from './service.js';
+
+/** The drag-in check (../files/check-path.ts) as the service wants it: the real path, or E_FILE thrown. */
+async function checkFile(path: string, kind: 'gguf' | 'cairn'): Promise<string> {
+  const r = await checkDroppedPath(path, kind);
+  if (isFileError(r)) throw new ServiceError(r.code, r.message);
+  return r.path;
+}
 
 export interface OpenOptions {
   dataDir: string;
@@ -44,7 +52,7 @@ export async function openService(o: OpenOptions): Promise<OpenedService> {
   try {
     await engine.start();
     const service = await CairnService.start({
-      store, engine, dataDir: o.dataDir, checkFile: interimCheckFile,
+      store, engine, dataDir: o.dataDir, checkFile: checkFile,
       builtinModelPath: o.builtinModelPath, modelPath: o.modelPath, kvIdleMs: o.kvIdleMs,
     });
     let closing: Promise<void> | undefined;
@@ -63,13 +71,3 @@ export async function openService(o: OpenOptions): Promise<OpenedService> {
   }
 }
 
-/** INTERIM until the store branch's drag-in checks (electron/main/files/) are merged: real path and
- *  a regular file with the right extension; the host's own reader checks the magic and every field. */
-async function interimCheckFile(path: string, kind: 'gguf' | 'cairn'): Promise<string> {
-  const fail = (why: string) => Object.assign(new Error(`${path}: ${why}`), { code: 'E_FILE' });
-  let real: string;
-  try { real = await realpath(path); } catch { throw fail('no such file'); }
-  if (!(await stat(real)).isFile()) throw fail('not a regular file');
-  if (!real.toLowerCase().endsWith(`.${kind}`)) throw fail(`not a .${kind} file`);
-  return real;
-}

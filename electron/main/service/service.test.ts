@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opNames, type OpName } from '../../common/contract.js';
 import type { ConversationDetail } from '../../common/schemas.js';
 import { builtinModel } from '../../cli/commands/chat.js';
+import { buildLlamaModel, tinyConfig } from '../../engine/llama-builder.js';
 import { EventLog, openTestApp, unwrap, type TestApp } from './testing.js';
 
 const builtin = builtinModel();
@@ -180,6 +181,25 @@ describe('service over the real store and engine host', () => {
     expect(loaded.builtin).toBe(true);
     expect(log.events.some((e) => e.name === 'models.changed' && e.payload.current === null)).toBe(true);
     expect(log.events.some((e) => e.name === 'progress' && e.payload.kind === 'model-load')).toBe(true);
+  });
+
+  it('a dropped GGUF becomes the current model; a snapshot of another model is re-read by it (saying so); unload brings the built-in back', async () => {
+    const c = await call('conversations.create', { settings: short });
+    await turn(c.id, 'Before the switch');
+    const saved = await call('snapshots.save', { conversationId: c.id });
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-other-'));
+    const other = buildLlamaModel(join(dir, 'other.gguf'), tinyConfig('tiny-hd32', 'q8_0')).path;
+    const loaded = await call('models.load', { path: other });
+    expect(loaded.builtin).toBe(false);
+    expect((await call('models.list', {})).current?.id).toBe(loaded.id);
+    const opened = await call('snapshots.open', { path: saved.path });
+    expect(opened.restore.path).toBe('reprefilled');
+    expect(opened.restore.reason).toBeTruthy();
+    await log.until('notice', (n) => n.message.includes('re-read'));
+    const t = await turn(opened.conversation.id, 'After the switch');
+    expect(t.answer.model).toBe(loaded.name);
+    const back = await call('models.unload', {});
+    expect(back.current?.builtin).toBe(true);
   });
 
   it('settings: get, set (persisted), defaults applied to new conversations', async () => {

@@ -6,11 +6,12 @@ import { realpathSync } from 'node:fs';
 import type { z } from 'zod';
 import { fail, ok, parseArgs, type AppEvent, type CairnApi, type OpName, type OpResult, type Operations, type Result } from '../../common/contract.js';
 import type { Progress } from '../../common/schemas.js';
+import { exportConversation } from '../files/export.js';
 import type { ConversationStore } from '../store/types.js';
 import { AppSettingsFile } from './app-settings.js';
 import { ChatRunner, UNTITLED } from './chat.js';
 import { hostCall, type EnginePort } from './engine-port.js';
-import { completeEphemeral, type EphemeralRequest } from './ephemeral.js';
+import { completeEphemeral, isEphemeral, type EphemeralRequest } from './ephemeral.js';
 import { ServiceError, toApiError } from './errors.js';
 import { EventHub } from './event-hub.js';
 import type { CheckFile } from './files-port.js';
@@ -121,7 +122,8 @@ export class CairnService implements CairnApi {
 
   private onProgress(p: Progress): void {
     const conv = p.conversationId;
-    const cancel = p.kind === 'prefill' && conv ? () => { void this.chat.stop(conv); return true; } : undefined;
+    if (conv && isEphemeral(conv)) return; // an OpenAI API request's: not the app's work
+    const cancel = p.kind === 'prefill' && conv ? () => { if (!this.chat.isBusy(conv)) return false; void this.chat.stop(conv); return true; } : undefined;
     this.reportProgress(p, cancel);
   }
 
@@ -165,7 +167,7 @@ export class CairnService implements CairnApi {
         if (chat.isBusy(a.id)) throw new ServiceError('E_BUSY', 'an answer is being written: switch branches once it is done');
         return store.setCurrentLeaf(a.id, a.leafId);
       },
-      'conversations.export': (a) => this.exportConversation(a.id, a.format),
+      'conversations.export': (a) => exportConversation(store.get(a.id), a.format),
       'chat.send': (a) => chat.send(a.conversationId, a.text, a.parentId),
       'chat.stop': async (a) => ({ stopped: await chat.stop(a.conversationId) }),
       'chat.regenerate': (a) => chat.regenerate(a.conversationId, a.messageId),
@@ -188,7 +190,4 @@ export class CairnService implements CairnApi {
     };
   }
 
-  private exportConversation(_id: string, _format: 'markdown' | 'json'): OpResult<'conversations.export'> {
-    throw new ServiceError('E_INTERNAL', 'export arrives with the store branch');
-  }
 }

@@ -40,6 +40,7 @@ export class EventLog {
     return new Promise((resolve, reject) => {
       const w = { pred: match, resolve: (e: AppEvent) => { clearTimeout(timer); resolve(e.payload as EventPayload<K>); } };
       const timer = setTimeout(() => { this.waiters.delete(w); reject(new Error(`no matching '${name}' event within ${ms} ms`)); }, ms);
+      timer.unref(); // (a wait nobody needs any more never keeps the process alive)
       this.waiters.add(w);
     });
   }

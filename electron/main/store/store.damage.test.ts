@@ -3,7 +3,7 @@
 // meta.json (recovered or quarantined with a reason; never a throw; the other conversation always
 // visible and intact).
 import { beforeAll, describe, expect, test } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConversationDetail } from '../../common/schemas.js';
@@ -16,6 +16,10 @@ let victim: string;
 let bystander: ConversationDetail;
 let journal: Buffer;
 let meta: Buffer;
+let bystanderFiles: { meta: Buffer; journal: Buffer };
+// Thousands of opens: on a RAM-backed folder where the machine has one (the recovery logic is what
+// is tested here; durability across a real kill is store.kill.test.ts's, on the ordinary disk).
+const scratch = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 /** The victim's state after each journal record (index k: after k records). */
 const states: ConversationDetail[] = [];
 
@@ -40,6 +44,10 @@ beforeAll(async () => {
   states.push(s.get(victim));
   bystander = s.get(other.id);
   await s.close();
+  bystanderFiles = {
+    meta: readFileSync(join(base, 'conversations', other.id, 'meta.json')),
+    journal: readFileSync(join(base, 'conversations', other.id, 'journal.log')),
+  };
   journal = readFileSync(join(base, 'conversations', victim, 'journal.log'));
   meta = readFileSync(join(base, 'conversations', victim, 'meta.json'));
   expect(scanJournal(journal).records).toHaveLength(states.length - 1);
@@ -47,9 +55,14 @@ beforeAll(async () => {
 
 /** A copy of the data folder with the victim's file replaced by `bytes`. */
 function damaged(file: 'journal.log' | 'meta.json', bytes: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-damaged-'));
-  cpSync(base, dir, { recursive: true });
-  writeFileSync(join(dir, 'conversations', victim, file), bytes);
+  const dir = mkdtempSync(join(scratch, 'cairn-damaged-'));
+  const put = (id: string, files: { meta: Buffer; journal: Buffer }) => {
+    mkdirSync(join(dir, 'conversations', id), { recursive: true });
+    writeFileSync(join(dir, 'conversations', id, 'meta.json'), files.meta);
+    writeFileSync(join(dir, 'conversations', id, 'journal.log'), files.journal);
+  };
+  put(bystander.id, bystanderFiles);
+  put(victim, { meta, journal, [file === 'meta.json' ? 'meta' : 'journal']: bytes });
   return dir;
 }
 

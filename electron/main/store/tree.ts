@@ -5,6 +5,13 @@ import type { JournalRecord, Meta } from './records.js';
 
 const MAX_CONTENT = 4_000_000;
 
+/** The messages root → `leafId`, following parent links in `byId`. */
+export function walkBranch(byId: ReadonlyMap<string, Message>, leafId: string | null): Message[] {
+  const out: Message[] = [];
+  for (let m = leafId === null ? undefined : byId.get(leafId); m; m = m.parentId === null ? undefined : byId.get(m.parentId)) out.push(m);
+  return out.reverse();
+}
+
 export class ConversationTree {
   readonly messages: Message[] = [];
   readonly byId = new Map<string, Message>();
@@ -50,9 +57,7 @@ export class ConversationTree {
 
   /** Messages root → `leafId` (default: the current leaf). */
   path(leafId: string | null = this.leafId): Message[] {
-    const out: Message[] = [];
-    for (let m = leafId === null ? undefined : this.byId.get(leafId); m; m = m.parentId === null ? undefined : this.byId.get(m.parentId)) out.push({ ...m });
-    return out.reverse();
+    return walkBranch(this.byId, leafId).map((m) => ({ ...m }));
   }
 
   /** The newest leaf at or under `id` (the branch shown when the user picks message `id`). */
