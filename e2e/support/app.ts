@@ -1,33 +1,23 @@
 // app.ts — the app under test, one interface for both targets the specs run against:
 //   browser (default): Chromium on the page `cairn serve` serves (support/serve.ts);
 //   electron (CAIRN_E2E_TARGET=electron): the Electron app through Playwright's `_electron`, where an
-//   Electron binary exists (node_modules/electron/path.txt; not on this machine: the spec skips, saying so).
+//   Electron binary exists (scripts/electron-binary.mjs; not on this machine: the spec skips, saying so).
 // restart() is "quit and start again on the same data folder"; openFile() gives the app a file the
 // way its target does: a dropped File uploaded to the server in a browser, the Open… dialog's input
 // (a real path, webUtils.getPathForFile) in Electron, where a synthetic drop has no path.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { _electron, type Browser, type ElectronApplication, type Page } from '@playwright/test';
+import { findElectronBinary } from '../../scripts/electron-binary.mjs';
 import { dropFile } from './page.js';
 import { CairnServe, repoRoot } from './serve.js';
 
 export type Target = 'browser' | 'electron';
 export const target: Target = process.env.CAIRN_E2E_TARGET === 'electron' ? 'electron' : 'browser';
 
-/** The Electron binary's path, or why there is none. */
-export function electronBinary(): { path: string } | { missing: string } {
-  try {
-    const dir = join(createRequire(import.meta.url).resolve('electron/package.json'), '..');
-    const pathTxt = join(dir, 'path.txt');
-    if (!existsSync(pathTxt)) return { missing: 'the electron package has no downloaded binary (node_modules/electron/path.txt is absent)' };
-    const bin = join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim());
-    return existsSync(bin) ? { path: bin } : { missing: `${bin} does not exist` };
-  } catch (e) {
-    return { missing: `electron is not installed (${(e as Error).message})` };
-  }
-}
+/** The Electron binary's path, or why there is none (the one lookup npm start and e2e/electron use). */
+export const electronBinary = (): { path: string } | { missing: string } => findElectronBinary();
 
 export interface AppUnderTest {
   page: Page;
@@ -63,7 +53,7 @@ export async function launchElectronApp(): Promise<AppUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-e2e-electron-'));
   const launch = () => _electron.launch({
     executablePath: bin.path,
-    args: [join(repoRoot, 'dist', 'electron', 'main', 'main.js'), `--user-data-dir=${dataDir}`],
+    args: [repoRoot], // the app is the repository (package.json "main")
     env: { ...process.env, CAIRN_DATA_DIR: dataDir },
   });
   let app: ElectronApplication = await launch();

@@ -110,6 +110,20 @@ describe('the chat window', () => {
     expect((screen.getByTestId('composer-input') as HTMLTextAreaElement).value).toBe('hello');
   });
 
+  it('answers the keyboard: Esc stops, Ctrl+Shift+O starts a new chat, Ctrl+K goes to search', async () => {
+    const { on, calls, store } = setup();
+    on('conversations.get', detail('c1', [conversation.messages[0], message('a1', 'u1', 'assistant', 'Par', { status: 'streaming' })]));
+    on('chat.stop', { stopped: true });
+    await act(() => store.getState().openConversation('c1'));
+    await act(async () => { fireEvent.keyDown(window, { key: 'Escape' }); });
+    expect(calls.at(-1)).toEqual({ name: 'chat.stop', args: { conversationId: 'c1' } });
+    act(() => { fireEvent.keyDown(window, { key: 'k', ctrlKey: true }); });
+    expect(document.activeElement).toBe(screen.getByTestId('search-input'));
+    act(() => { fireEvent.keyDown(window, { key: 'O', ctrlKey: true, shiftKey: true }); });
+    expect(store.getState().activeId).toBeNull();
+    expect(screen.getByTestId('empty-state')).toBeTruthy();
+  });
+
   it('shows live stats: TTFT, speeds, context and bytes copied', () => {
     const { store } = setup();
     act(() => store.setState({ stats, conversationSettings: settings }));

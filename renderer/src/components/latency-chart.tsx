@@ -8,9 +8,9 @@ import 'uplot/dist/uPlot.min.css';
 const height = 140;
 
 function options(width: number): uPlot.Options {
+  // the line takes the theme's accent; grid and axes are a grey that reads on light and dark alike
   const stroke = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() || '#3b6ee8';
-  const grid = getComputedStyle(document.documentElement).getPropertyValue('--border').trim() || '#8884';
-  const axis = { stroke: getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#888', grid: { stroke: grid, width: 1 }, ticks: { show: false } };
+  const axis = { stroke: '#8a8a90', grid: { stroke: 'rgba(128, 128, 128, 0.25)', width: 1 }, ticks: { show: false } };
   return {
     width, height,
     legend: { show: false },

@@ -25,7 +25,8 @@ export interface ChatSlice extends Omit<ThreadState, 'activeId'> {
   switchBranch(messageId: string): Promise<void>;
   saveConversationSettings(patch: Partial<ConversationSettings>): Promise<void>;
   exportConversation(format: 'markdown' | 'json'): Promise<OpResult<'conversations.export'> | null>;
-  saveSnapshot(): Promise<void>;
+  /** Saves the open conversation's snapshot (to `path` when a Save dialog chose one). */
+  saveSnapshot(path?: string): Promise<void>;
 }
 
 export const chatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
@@ -105,10 +106,10 @@ export const chatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       const id = active();
       return id ? unwrap(get, await api['conversations.export']({ id, format })) : null;
     },
-    saveSnapshot: async () => {
+    saveSnapshot: async (path) => {
       const id = active();
-      if (!id) return;
-      const v = unwrap(get, await api['snapshots.save']({ conversationId: id }));
+      if (!id) { get().notify('error', 'Open a conversation to save its snapshot'); return; }
+      const v = unwrap(get, await api['snapshots.save']({ conversationId: id, ...(path ? { path } : {}) }));
       if (v) get().notify('info', `Snapshot saved: ${v.path} (${v.nTokens} tokens, ${formatBytes(v.bytes)}, ${Math.round(v.ms)} ms)`);
     },
   };

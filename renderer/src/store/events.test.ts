@@ -52,6 +52,22 @@ describe('events into the store', () => {
     expect(store.getState().progress).toEqual({});
   });
 
+  it('runs the app menu\'s commands with the chosen path', async () => {
+    const { store, emit, on, calls } = setup();
+    on('models.load', { ...model, name: 'mine', builtin: false });
+    on('snapshots.save', { path: '/home/u/c1.cairn', bytes: 1024, nTokens: 12, ms: 3 });
+    emit({ name: 'menu', payload: { command: 'open-model', path: '/home/u/mine.gguf' } });
+    emit({ name: 'menu', payload: { command: 'save-snapshot', path: '/home/u/c1.cairn' } });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual([
+      { name: 'models.load', args: { path: '/home/u/mine.gguf' } },
+      { name: 'snapshots.save', args: { conversationId: 'c1', path: '/home/u/c1.cairn' } },
+    ]);
+    expect(store.getState().currentModel?.name).toBe('mine');
+    emit({ name: 'menu', payload: { command: 'new-chat' } });
+    expect(store.getState().activeId).toBeNull();
+  });
+
   it('stops listening when unbound', () => {
     const { store, emit, off } = setup();
     off();

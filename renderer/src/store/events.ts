@@ -2,7 +2,7 @@
 // slices' named actions). Text deltas are coalesced per animation frame, so a burst of events costs
 // one store update and one render of the streaming row per frame (the figures of the `stats` event
 // likewise); a message's final state flushes its pending text first. After the event link comes back, everything shown is fetched again.
-import type { AppEvent } from '../../../electron/common/contract.js';
+import type { AppEvent, EventPayload } from '../../../electron/common/contract.js';
 import type { Stats } from '../../../electron/common/schemas.js';
 import type { ClientApi } from '../api/index.js';
 import type { AppStore } from './types.js';
@@ -65,6 +65,9 @@ export function bindEvents(api: ClientApi, store: AppStore, schedule: FrameSched
       case 'notice':
         s.notify(e.payload.level, e.payload.message);
         break;
+      case 'menu':
+        runMenu(store, e.payload);
+        break;
     }
   };
 
@@ -76,6 +79,16 @@ export function bindEvents(api: ClientApi, store: AppStore, schedule: FrameSched
     else if (wasClosed) { wasClosed = false; void resync(store); }
   });
   return () => { offEvents(); offLink?.(); };
+}
+
+/** The app menu's commands (Electron): a dialog's chosen path comes with them. */
+function runMenu(store: AppStore, m: EventPayload<'menu'>): void {
+  const s = store.getState();
+  if (m.command === 'new-chat') s.newChat();
+  else if (m.command === 'save-snapshot') void s.saveSnapshot(m.path);
+  else if (!m.path) s.notify('error', `${m.command}: no file was chosen`);
+  else if (m.command === 'open-model') void s.loadModel(m.path);
+  else void s.openSnapshot(m.path);
 }
 
 /** Fetches everything shown: on start and after the event link was lost (events were missed). */
