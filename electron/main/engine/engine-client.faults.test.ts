@@ -109,6 +109,21 @@ describe('hung hosts', () => {
   });
 });
 
+describe('stop', () => {
+  test('stop while the host starts: start() resolves, requests fail with E_ENGINE, the host is gone', async () => {
+    const c = new EngineClient({ dataDir: mkdtempSync(join(tmpdir(), 'cairn-engine-stop-')) });
+    const started = c.start();
+    const pid = c.status().pid as number;
+    const r = c.request('ping', {});
+    await c.stop();
+    await started;
+    expect(errorCode(await r)).toBe('E_ENGINE');
+    expect(errorCode(await c.request('ping', {}))).toBe('E_ENGINE');
+    expect(c.status()).toEqual({ state: 'stopped', restarts: 0, pid: null });
+    expect(alive(pid)).toBe(false);
+  });
+});
+
 describe('orphans', () => {
   test('a host whose supervisor dies (SIGKILL) ends itself', async () => {
     const entry = join(root, 'dist', 'electron', 'main', 'engine', 'engine-client.js');
