@@ -71,7 +71,7 @@ describe('SIGKILL while an answer streams', () => {
       expect(client.currentModel()?.id).not.toBe(modelId); // loaded again in the new host
     }
     expect(client.status().restarts - restarts0).toBe(KILLS);
-  });
+  }, 900_000); // (each kill costs a host start: seconds on a loaded machine)
 
   test('every request in flight fails at once; requests made while it restarts wait for it', async () => {
     const pid = client.status().pid as number;
