@@ -71,7 +71,7 @@ describe('SIGKILL while an answer streams', () => {
       expect(client.currentModel()?.id).not.toBe(modelId); // loaded again in the new host
     }
     expect(client.status().restarts - restarts0).toBe(KILLS);
-  });
+  }, 900_000); // (each kill costs a host start: seconds on a loaded machine)
 
   test('every request in flight fails at once; requests made while it restarts wait for it', async () => {
     const pid = client.status().pid as number;
@@ -106,6 +106,21 @@ describe('hung hosts', () => {
     if (!r.ok) expect(r.error.message).toMatch(/produced no token .* killed as hung/);
     expect(client.status().pid).not.toBe(pid);
     expect(errorCode(await generate('t2', 'stall', 'Fine now', { maxTokens: 8 }))).toBe('ok');
+  });
+});
+
+describe('stop', () => {
+  test('stop while the host starts: start() resolves, requests fail with E_ENGINE, the host is gone', async () => {
+    const c = new EngineClient({ dataDir: mkdtempSync(join(tmpdir(), 'cairn-engine-stop-')) });
+    const started = c.start();
+    const pid = c.status().pid as number;
+    const r = c.request('ping', {});
+    await c.stop();
+    await started;
+    expect(errorCode(await r)).toBe('E_ENGINE');
+    expect(errorCode(await c.request('ping', {}))).toBe('E_ENGINE');
+    expect(c.status()).toEqual({ state: 'stopped', restarts: 0, pid: null });
+    expect(alive(pid)).toBe(false);
   });
 });
 

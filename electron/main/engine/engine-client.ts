@@ -78,8 +78,6 @@ interface Pending {
   /** Last sign of progress (sent, a token, a progress event of its request or conversation). */
   activeAt: number;
   resolve: (r: Result<unknown>) => void;
-  /** Internal requests (the reload after a restart) bypass the queue. */
-  internal?: boolean;
 }
 
 const engineError = (message: string): ApiError => ({ code: 'E_ENGINE', message });
@@ -116,7 +114,7 @@ export class EngineClient {
 
   // ---- public API
 
-  /** Starts the host; resolves once it is ready (and any current model reloaded). */
+  /** Starts the host; resolves once it is ready (and any current model reloaded), or stopped. */
   start(): Promise<void> {
     if (this.state === 'stopped') {
       this.timer = setInterval(() => this.tick(), this.o.heartbeatMs);
@@ -134,7 +132,11 @@ export class EngineClient {
     clearTimeout(this.restartTimer);
     const p = this.proc;
     this.proc = undefined;
-    this.failAll(engineError('the engine was stopped'), true);
+    for (const q of [...this.pending.values()]) {
+      this.pending.delete(q.id);
+      q.resolve({ ok: false, error: engineError('the engine was stopped') });
+    }
+    for (const w of this.readyWaiters.splice(0)) w();
     if (p) await new Promise<void>((res) => { p.onExit(() => res()); p.kill(); });
     this.emit({ kind: 'engine', type: 'state', status: this.status() });
   }
@@ -260,7 +262,7 @@ export class EngineClient {
       const proc = this.proc;
       const { args } = this.current;
       const r = await new Promise<Result<unknown>>((resolve) => {
-        const p: Pending = { id: ++this.seq, op: 'model.load', args, sent: false, activeAt: Date.now(), resolve, internal: true };
+        const p: Pending = { id: ++this.seq, op: 'model.load', args, sent: false, activeAt: Date.now(), resolve };
         this.pending.set(p.id, p);
         this.post(p);
       });
@@ -306,14 +308,6 @@ export class EngineClient {
       return;
     }
     if (this.state === 'ready') proc.send({ kind: 'req', id: 0, op: 'ping', args: {} });
-  }
-
-  private failAll(error: ApiError, all: boolean): void {
-    for (const p of [...this.pending.values()]) {
-      if (!all && !p.sent) continue;
-      this.pending.delete(p.id);
-      p.resolve({ ok: false, error });
-    }
   }
 
   private emit(e: EngineEvent): void {
