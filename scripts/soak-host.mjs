@@ -5,7 +5,7 @@
 //   node scripts/soak-host.mjs [--kills N] [--model file.gguf]     (after `npm run build`)
 //     --kills N   kills to make (default 300)
 //     --model     a model that talks until stopped (default: the tiny random-weight test model built
-//                 by electron/engine/llama-builder.ts)
+//                 by test-support/llama-builder.ts)
 // Prints one line per 25 kills and a summary; exit 1 on the first failure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const dist = (p) => import(pathToFileURL(join(root, 'dist', p)).href);
 const { EngineClient } = await dist('electron/main/engine/engine-client.js');
 let model = opt('--model', undefined);
 if (!model) {
-  const { cachedLlamaModel, tinyConfig } = await dist('electron/engine/llama-builder.js');
+  const { cachedLlamaModel, tinyConfig } = await dist('test-support/llama-builder.js');
   model = cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0'));
 }
 

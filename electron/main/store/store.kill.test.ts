@@ -13,7 +13,7 @@ import { text } from '../../../test-support/store-append-loop.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const writer = join(root, 'dist', 'test-support', 'store-append-loop.js');
-const ROUNDS = Number(process.env.CAIRN_KILL_ROUNDS ?? 200);
+const ROUNDS = Number(process.env.CAIRN_KILL_ROUNDS ?? 100);
 
 /** Runs the writer until it has acknowledged `acks` changes (and a little more), then SIGKILLs it;
  *  returns the acknowledged lines. */
