@@ -44,8 +44,8 @@ const CASES: [string, string, boolean][] = [
   ['electron/engine/host/main.ts', '../../common/messages.js', true],
   ['electron/engine/host/main.ts', '../../main/main.js', false],
 
-  ['electron/main/main.ts', 'electron', true],
-  ['electron/main/electron-adapter.ts', 'electron', true],
+  ['electron/main/electron/main.ts', 'electron', true],
+  ['electron/main/electron/ipc.ts', 'electron', true],
   ['electron/main/windows.ts', 'electron', false],
   ['electron/main/windows.ts', 'node:child_process', true],
   ['electron/main/windows.ts', '../common/messages.js', true],
@@ -87,11 +87,13 @@ const CASES: [string, string, boolean][] = [
 
   ['bench/compare.ts', '../electron/engine/model.js', true],
   ['bench/compare.ts', '../test-support/llama-builder.js', true],
-  ['bench/compare.ts', '../electron/main/main.js', false],
+  ['bench/compare.ts', '../renderer/src/api.js', false],
   ['model/export.ts', '../test-support/quantize.js', true],
   ['model/export.ts', '../electron/server/app.js', false],
   ['test-support/llama/chat-template.ts', 'koffi', true],
-  ['test-support/llama-builder.ts', '../electron/main/main.js', false],
+  ['test-support/store-append-loop.ts', '../electron/main/store/store.js', true],
+  ['test-support/llama-builder.ts', '../electron/server/server.js', false],
+  ['test-support/llama-builder.ts', '../renderer/src/api.js', false],
 ];
 
 describe('import layers', () => {

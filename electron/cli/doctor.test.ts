@@ -35,7 +35,7 @@ describe('cairn doctor', () => {
     expect(j.backendForced).toBe('reference');
     const bad = doctor({ CAIRN_BACKEND: 'fastest' });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/CAIRN_BACKEND must be one of auto, reference, avx2, avx512, neon, amx \(it is 'fastest'\)/);
+    expect(bad.stderr).toMatch(/CAIRN_BACKEND must be one of auto, reference, avx2, avx512, neon, amx, metal, cpu \(it is 'fastest'\)/);
   });
 
   test("finds Electron's binary, or says it is missing, without downloading it", () => {
