@@ -12,7 +12,7 @@ import { Tokenizer } from './tokenizer/index.js';
 import { REPO_ROOT } from './tokenizer/fixtures.js';
 import { llamaDisposeAll, llamaGreedy, llamaTokenize } from '../../test-support/llama/oracle.js';
 
-const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
+const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf');
 
 function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): number[] {
   const state = model.createState(512);
@@ -62,6 +62,50 @@ describe('built-in model', () => {
     } finally {
       model.close();
       await llamaDisposeAll();
+    }
+  });
+
+  it('answers known facts in UTF-8, declines what it was not taught, in Cairn\'s engine and llama.cpp alike', async () => {
+    const g = GgufFile.open(PATH);
+    const tok = Tokenizer.fromGguf(g);
+    g.close();
+    const model = Model.load(PATH, { threads: 2 });
+    try {
+      const cases: [string, RegExp][] = [
+        ['What is the capital of Brazil?', /Brasília/],
+        ['What is the currency of Brazil?', /Brazilian Real/],
+        ['Which country has Bogota as its capital?', /Colombia/], // asked without the accent
+        ['What languages are spoken in Switzerland?', /German.*French.*Italian/],
+        ['Which element has atomic number 26?', /iron/],
+        ['What does the word lantern mean?', /light in a transparent protective case/],
+        ['What is the capital of Veltravia?', /I don't know/], // an invented country
+        ['What does the word nefarious mean?', /I don't know/], // a real word outside the word list
+      ];
+      for (const [q, want] of cases) {
+        const { text, ids } = tok.chatPrompt([{ role: 'user', content: q }]);
+        const out = greedy(model, tok, ids, 60);
+        expect(tok.isEog(out[out.length - 1])).toBe(true);
+        expect(tok.decode(out.filter((t) => !tok.isEog(t))), q).toMatch(want);
+        expect(await llamaTokenize(PATH, text)).toEqual(ids);
+        expect(await llamaGreedy(PATH, ids, out.length)).toEqual(out);
+      }
+    } finally {
+      model.close();
+      await llamaDisposeAll();
+    }
+  });
+
+  it('answers a question the same whatever was asked before in the chat', async () => {
+    const model = Model.load(PATH, { threads: 2 });
+    try {
+      const c = Conversation.create(model, modelTokenizer(model), { nCtx: 512, maxTokens: 60 });
+      expect((await c.send('What is the capital of San Marino?')).text).toContain('San Marino');
+      expect((await c.send('What is the currency of Brazil?')).text).toContain('Brazilian Real');
+      expect((await c.send('What is the capital of Brazil?')).text).toContain('Brasília');
+      expect((await c.send('What is the capital of Zumbravia?')).text).toContain("I don't know");
+      expect((await c.send('What is the meaning of the word dog?')).text).toMatch(/^Dog \(noun\): a member of the genus Canis/);
+    } finally {
+      model.close();
     }
   });
 
