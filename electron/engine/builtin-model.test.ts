@@ -71,21 +71,23 @@ describe('built-in model', () => {
     g.close();
     const model = Model.load(PATH, { threads: 2 });
     try {
-      const cases: [string, RegExp][] = [
-        ['What is the capital of Brazil?', /Brasília/],
-        ['What is the currency of Brazil?', /Brazilian Real/],
-        ['Which country has Bogota as its capital?', /Colombia/], // asked without the accent
-        ['What languages are spoken in Switzerland?', /German.*French.*Italian/],
-        ['Which element has atomic number 26?', /iron/],
-        ['What does the word lantern mean?', /light in a transparent protective case/],
-        ['What is the capital of Veltravia?', /I don't know/], // an invented country
-        ['What does the word nefarious mean?', /I don't know/], // a real word outside the word list
+      // [question, expected answer, also compared with llama.cpp]
+      const cases: [string, RegExp, boolean][] = [
+        ['What is the capital of Brazil?', /Brasília/, true],
+        ['What is the currency of Brazil?', /Brazilian Real/, false],
+        ['Which country has Bogota as its capital?', /Colombia/, true], // asked without the accent
+        ['What languages are spoken in Switzerland?', /German.*French.*Italian/, false],
+        ['Which element has atomic number 26?', /iron/, false],
+        ['What does the word lantern mean?', /light in a transparent protective case/, false],
+        ['What is the capital of Veltravia?', /I don't know/, true], // an invented country
+        ['What does the word nefarious mean?', /I don't know/, false], // a real word outside the word list
       ];
-      for (const [q, want] of cases) {
+      for (const [q, want, oracle] of cases) {
         const { text, ids } = tok.chatPrompt([{ role: 'user', content: q }]);
         const out = greedy(model, tok, ids, 60);
         expect(tok.isEog(out[out.length - 1])).toBe(true);
         expect(tok.decode(out.filter((t) => !tok.isEog(t))), q).toMatch(want);
+        if (!oracle) continue;
         expect(await llamaTokenize(PATH, text)).toEqual(ids);
         expect(await llamaGreedy(PATH, ids, out.length)).toEqual(out);
       }
@@ -93,7 +95,7 @@ describe('built-in model', () => {
       model.close();
       await llamaDisposeAll();
     }
-  });
+  }, 300_000);
 
   it('answers a question the same whatever was asked before in the chat', async () => {
     const model = Model.load(PATH, { threads: 2 });
