@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Rng } from '../../electron/engine/quantize.js';
 import { isEvalUnknownWord } from '../evalset/generate.js';
-import { countries, elements, stripAccents, words, SOURCES, type Country, type Element, type WordDef } from './sources.js';
+import { countries, elements, stripAccents, words, SOURCES, type Country, type Element } from './sources.js';
 import {
   ATOMIC, BY_CAPITAL, BY_NUMBER, BY_SYMBOL, CAPITAL, CHAT, CONTINENT, CURRENCY, DEFINE, FILL, INVENT, LANGUAGE, PHONE, PREFIXES,
   SMALLTALK_ANSWERS, SUFFIXES, SYMBOL, SYSTEM_PROMPTS, UNKNOWN, cap, countryName, type Fact,
