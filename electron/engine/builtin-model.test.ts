@@ -29,6 +29,11 @@ function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): nu
   return out;
 }
 
+function loadBuiltin(): { tok: Tokenizer; model: Model } {
+  const g = GgufFile.open(PATH);
+  try { return { tok: Tokenizer.fromGguf(g), model: Model.load(PATH, { threads: 2 }) }; } finally { g.close(); }
+}
+
 describe('built-in model', () => {
   it('ships a Q8_0 llama file of at most 32 MiB with llama-bpe and a chat template', () => {
     expect(existsSync(PATH)).toBe(true);
@@ -44,10 +49,7 @@ describe('built-in model', () => {
   });
 
   it('answers "What is the capital of Japan?" with Tokyo (Cairn engine and llama.cpp, greedy)', async () => {
-    const g = GgufFile.open(PATH);
-    const tok = Tokenizer.fromGguf(g);
-    g.close();
-    const model = Model.load(PATH, { threads: 2 });
+    const { tok, model } = loadBuiltin();
     try {
       expect(model.info.mainType).toBe('q8_0');
       const { text, ids } = tok.chatPrompt([{ role: 'user', content: 'What is the capital of Japan?' }]);
@@ -66,10 +68,7 @@ describe('built-in model', () => {
   });
 
   it('answers known facts in UTF-8, declines what it was not taught, in Cairn\'s engine and llama.cpp alike', async () => {
-    const g = GgufFile.open(PATH);
-    const tok = Tokenizer.fromGguf(g);
-    g.close();
-    const model = Model.load(PATH, { threads: 2 });
+    const { tok, model } = loadBuiltin();
     try {
       // [question, expected answer, also compared with llama.cpp]
       const cases: [string, RegExp, boolean][] = [
