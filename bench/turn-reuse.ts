@@ -51,7 +51,7 @@ async function main(turns: number, maxTokens: number): Promise<void> {
   } finally {
     tiny.close();
   }
-  const demo = Model.load(join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf'), { threads: 2 });
+  const demo = Model.load(join(REPO_ROOT, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf'), { threads: 2 });
   try {
     print(`built-in model, greedy, maxTokens ${maxTokens}`, await turnReuse(demo, { maxTokens }, turns));
     print(`built-in model, sampled (seed 1, temperature 0.8), maxTokens ${maxTokens}`,

@@ -3,8 +3,8 @@
 // llama-bpe, Llama 3 special tokens) and the Llama 3 chat template.
 //
 //   node dist/model/export.js --weights build/train --config build/train/config.json \
-//     --tokenizer build/tokenizer/tokenizer.json --out-f16 build/models/cairn-demo-14m-f16.gguf \
-//     --out-q8 assets/models/cairn-demo-14m-q8_0.gguf
+//     --tokenizer build/tokenizer/tokenizer.json --out-f16 build/models/cairn-demo-28m-f16.gguf \
+//     --out-q8 assets/models/cairn-demo-28m-q8_0.gguf
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GgufWriter } from '../electron/engine/gguf-writer.js';
@@ -46,7 +46,7 @@ export function writeGguf(path: string, kind: 'f16' | 'q8_0', cfg: ModelConfig, 
     nEmbd: cfg.n_embd, nFf: cfg.n_ff, nHead: cfg.n_head, nHeadKv: cfg.n_head_kv, headDim: cfg.n_embd / cfg.n_head,
     ropeBase: cfg.rope_base, normEps: cfg.norm_eps, nVocab: cfg.n_vocab,
   }, tok);
-  w.setString('general.description', "Cairn's built-in demo chat model (countries, chemical elements, English nouns). See assets/models/MODEL_CARD.md.");
+  w.setString('general.description', "Cairn's built-in demo chat model (countries, chemical elements, English words). See assets/models/MODEL_CARD.md.");
   w.setU32('tokenizer.ggml.padding_token_id', tok.tokens.indexOf('<|end_of_text|>'));
   w.setBool('tokenizer.ggml.add_eos_token', false);
   w.setString('tokenizer.chat_template', CHAT_TEMPLATE);
@@ -76,9 +76,9 @@ function main() {
   const tok = JSON.parse(readFileSync(resolve(arg('--tokenizer', 'build/tokenizer/tokenizer.json')), 'utf8')) as TrainedTokenizer;
   const weights = readSafetensors(resolve(arg('--weights', 'build/train')));
   if (tok.tokens.length !== cfg.n_vocab) throw new Error(`tokenizer has ${tok.tokens.length} tokens, model ${cfg.n_vocab}`);
-  const name = arg('--name', 'Cairn Demo 14M');
-  const f16 = resolve(arg('--out-f16', 'build/models/cairn-demo-14m-f16.gguf'));
-  const q8 = resolve(arg('--out-q8', 'assets/models/cairn-demo-14m-q8_0.gguf'));
+  const name = arg('--name', 'Cairn Demo 28M');
+  const f16 = resolve(arg('--out-f16', 'build/models/cairn-demo-28m-f16.gguf'));
+  const q8 = resolve(arg('--out-q8', 'assets/models/cairn-demo-28m-q8_0.gguf'));
   writeGguf(f16, 'f16', cfg, tok, weights, name);
   writeGguf(q8, 'q8_0', cfg, tok, weights, name);
   console.log(`wrote ${f16}\nwrote ${q8}`);

@@ -1,6 +1,6 @@
 // tokenizer-train.ts — trains the byte-level BPE vocabulary of the built-in model.
 //
-//   node dist/model/tokenizer-train.js [--corpus build/corpus/train.jsonl] [--vocab 4096] [--out build/tokenizer/tokenizer.json]
+//   node dist/model/tokenizer-train.js [--corpus build/corpus/train.jsonl] [--vocab 8192] [--out build/tokenizer/tokenizer.json]
 //
 // Words come from the engine's own llama-bpe pre-tokenizer (llama.cpp's Llama 3 split), byte-encoded
 // with the GPT-2 map, so the vocabulary is exactly what `tokenizer.ggml.pre = llama-bpe` will see.
@@ -86,7 +86,7 @@ function arg(name: string, def: string): string { const i = process.argv.indexOf
 
 function main() {
   const corpus = resolve(arg('--corpus', 'build/corpus/train.jsonl'));
-  const vocab = Number(arg('--vocab', '4096'));
+  const vocab = Number(arg('--vocab', '8192'));
   const out = resolve(arg('--out', 'build/tokenizer/tokenizer.json'));
   const t0 = Date.now();
   const tok = trainBpe(corpusTexts(readFileSync(corpus, 'utf8')), vocab);

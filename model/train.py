@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """train.py — trains Cairn's built-in demo model (a tiny `llama`-architecture chat model).
 
-    python3 model/train.py --data build/data --out build/train [--time-budget 450] [--steps N]
+    python3 model/train.py --data build/data --out build/train [--time-budget 450] [--steps N] [--init DIR] [--compile]
 
 Architecture (llama.cpp's `llama`): RMSNorm (eps 1e-5), RoPE (base 10000, llama.cpp NORM mode:
 ADJACENT pairs (x[2i], x[2i+1]) rotate, so Q/K rows export to GGUF as they are), GQA, SwiGLU
@@ -11,6 +11,8 @@ Reproducible: fixed seeds; with --steps the schedule is fixed. Without --steps t
 calibrated once (after 30 steps) to fit --time-budget seconds and written to the log, so a rerun
 with --steps <that> repeats the same schedule. A hard time stop guards the budget either way.
 Writes <out>/model-0000N-of-0000M.safetensors (float16 shards, GGUF tensor names), config.json, train_log.jsonl.
+--init DIR continues from such shards (a second run within the device's 10-minute limit per command).
+The output projection runs only on the target positions (the loss needs no other logits).
 """
 import argparse, json, math, os, time
 
@@ -19,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-CONFIG = dict(n_vocab=4096, n_embd=384, n_layer=8, n_head=6, n_head_kv=2, n_ff=1024, ctx=512, rope_base=10000.0, norm_eps=1e-5)
+CONFIG = dict(n_vocab=8192, n_embd=512, n_layer=8, n_head=8, n_head_kv=2, n_ff=1536, ctx=512, rope_base=10000.0, norm_eps=1e-5)
 
 
 class RMSNorm(nn.Module):
@@ -96,23 +98,40 @@ class Llama(nn.Module):
                 nn.init.normal_(p, 0.0, std)
         self.rope = None
 
-    def forward(self, idx):
+    def hidden(self, idx):
         if self.rope is None or self.rope[0].device != idx.device:
             self.rope = rope_tables(self.c['n_embd'] // self.c['n_head'], self.c['ctx'], self.c['rope_base'], idx.device)
         x = self.tok_embd(idx)
         for b in self.blocks:
             x = b(x, *self.rope)
-        return self.norm(x) @ self.tok_embd.weight.t()  # tied output
+        return self.norm(x)
 
-    def gguf_tensors(self):
-        """float32 numpy arrays under GGUF names (torch [out, in] = ggml ne [in, out], same bytes)."""
+    def forward(self, idx):
+        return self.hidden(idx) @ self.tok_embd.weight.t()  # tied output
+
+    def load_gguf_tensors(self, tensors):
+        own = {k: v for k, v in self.gguf_params().items()}
+        if set(own) != set(tensors):
+            raise SystemExit(f'--init: tensor names differ: {sorted(set(own) ^ set(tensors))[:5]}')
+        with torch.no_grad():
+            for k, p in own.items():
+                if tuple(p.shape) != tuple(tensors[k].shape):
+                    raise SystemExit(f'--init: {k} has shape {tuple(tensors[k].shape)}, the model {tuple(p.shape)}')
+                p.copy_(tensors[k].to(p.dtype))
+
+    def gguf_params(self):
+        """the parameters under GGUF names (torch [out, in] = ggml ne [in, out], same bytes)."""
         t = {'token_embd.weight': self.tok_embd.weight, 'output_norm.weight': self.norm.weight}
         for i, b in enumerate(self.blocks):
             p = f'blk.{i}.'
             t.update({p + 'attn_norm.weight': b.attn_norm.weight, p + 'attn_q.weight': b.wq.weight, p + 'attn_k.weight': b.wk.weight,
                       p + 'attn_v.weight': b.wv.weight, p + 'attn_output.weight': b.wo.weight, p + 'ffn_norm.weight': b.ffn_norm.weight,
                       p + 'ffn_gate.weight': b.w_gate.weight, p + 'ffn_up.weight': b.w_up.weight, p + 'ffn_down.weight': b.w_down.weight})
-        return {k: v.detach().float().cpu().contiguous() for k, v in t.items()}
+        return t
+
+    def gguf_tensors(self):
+        """float32 CPU tensors under GGUF names."""
+        return {k: v.detach().float().cpu().contiguous() for k, v in self.gguf_params().items()}
 
 
 def main():
@@ -129,6 +148,8 @@ def main():
     ap.add_argument('--seed', type=int, default=1234)
     ap.add_argument('--eval-rows', type=int, default=0, help='rows for the final full-pass loss (0: all)')
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    ap.add_argument('--init', default='', help='directory of float16 shards to continue from')
+    ap.add_argument('--compile', action='store_true', help='torch.compile the model (falls back to eager if it fails)')
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -140,6 +161,20 @@ def main():
     meta = json.load(open(os.path.join(args.data, 'meta.json')))
     c = dict(CONFIG, n_vocab=meta['vocab'], ctx=meta['ctx'])
     model = Llama(c).to(dev)
+    if args.init:
+        from safetensors.torch import load_file
+        init = {}
+        for f in sorted(os.listdir(args.init)):
+            if f.endswith('.safetensors'):
+                init.update(load_file(os.path.join(args.init, f)))
+        model.load_gguf_tensors(init)
+        print(f'initialised from {args.init} ({len(init)} tensors)', flush=True)
+    hidden = model.hidden
+    if args.compile:
+        try:
+            hidden = torch.compile(model.hidden)
+        except Exception as e:  # noqa: BLE001
+            print(f'torch.compile unavailable ({e}); eager', flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     print(f'params {n_params:,}  rows {tokens.shape[0]}  device {dev}', flush=True)
 
@@ -170,8 +205,16 @@ def main():
         idx = torch.randint(0, tokens.shape[0], (args.batch,), generator=gen).to(dev)
         x, y, m = tokens[idx, :-1], tokens[idx, 1:], mask[idx, 1:]
         with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-            logits = model(x)
-        loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1])[m.reshape(-1)], y.reshape(-1)[m.reshape(-1)])
+            try:
+                h = hidden(x)
+            except Exception as e:  # noqa: BLE001  (a compile failure shows at the first call)
+                if hidden is model.hidden:
+                    raise
+                print(f'torch.compile failed ({type(e).__name__}: {str(e)[:200]}); eager', flush=True)
+                hidden = model.hidden
+                h = hidden(x)
+            logits = h[m] @ model.tok_embd.weight.t()  # only the target positions
+        loss = F.cross_entropy(logits.float(), y[m])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -204,14 +247,14 @@ def main():
             j = min(i + 256, n_eval)
             x, y, m = tokens[i:j, :-1], tokens[i:j, 1:], mask[i:j, 1:]
             with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=use_bf16):
-                lg = model(x)
-            lg, yy = lg.float()[m], y[m]
+                lg = model.hidden(x)[m] @ model.tok_embd.weight.t()
+            lg, yy = lg.float(), y[m]
             tl += F.cross_entropy(lg, yy, reduction='sum').item()
             tn += yy.numel()
             tc += (lg.argmax(-1) == yy).sum().item()
     summary = {'params': n_params, 'steps': step, 'train_seconds': round(time.time() - t0, 1), 'final_loss_full_pass': tl / tn,
                'target_token_accuracy': tc / tn, 'batch': args.batch, 'ctx': c['ctx'], 'lr': args.lr, 'seed': args.seed,
-               'device': torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu', 'torch': torch.__version__}
+               'device': torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu', 'torch': torch.__version__, 'init': args.init or None}
     print(summary, flush=True)
     log.write(json.dumps({'summary': summary}) + '\n')
     log.close()

@@ -51,7 +51,7 @@ test('a message to the built-in model is answered, the answer streaming as event
 
 test('File › Open Model… loads the chosen GGUF; a corrupt one is refused with E_FILE', async () => {
   const model = join(scratch, 'second.gguf');
-  copyFileSync(join(repoRoot, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf'), model);
+  copyFileSync(join(repoRoot, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf'), model);
   await answerDialogs(launched.app, model);
   await clickMenu(launched.app, 'open-model');
   await expect.poll(async () => ((await call('models.list')).value as { current: { path: string } | null }).current?.path).toBe(realpathSync(model));

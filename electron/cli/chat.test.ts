@@ -146,4 +146,13 @@ describe('cairn chat with the built-in model', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Tokyo/);
   });
+
+  test('the capital of Brazil is Brasília (UTF-8 as written); an invented country gets "I don\'t know"', () => {
+    const r = cairn(['chat', '--prompt', 'What is the capital of Brazil?', '--prompt', 'What is the capital of Veltravia?', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const [brazil, invented] = turns(r.stdout);
+    expect(brazil.text).toContain('Brasília');
+    expect(invented.text).toContain("I don't know");
+    expect(invented.text).not.toContain('Brasília');
+  });
 });

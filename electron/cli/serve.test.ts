@@ -35,7 +35,7 @@ describe('cairn serve', () => {
   it('prints the URL with the token, serves the OpenAI API, stops cleanly on SIGTERM', async () => {
     const r = await serve([], async (url) => {
       const models = await (await fetch(`${url}/v1/models`)).json();
-      expect(models.data[0].id).toBe('cairn-demo-14m-q8_0');
+      expect(models.data[0].id).toBe('cairn-demo-28m-q8_0');
       expect((await fetch(`${url}/api/call/settings.get`, { method: 'POST', body: '{}' })).status).toBe(401);
     });
     expect(r.code).toBe(0);

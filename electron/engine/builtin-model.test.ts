@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../../test-support/tokenizer/fixtures.js';
 import { oracleBounds } from '../../test-support/llama/bounds.js';
 import { llamaDisposeAll, llamaGreedyDetailed, llamaTokenize } from '../../test-support/llama/oracle.js';
 
-const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
+const PATH = join(REPO_ROOT, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf');
 
 /** Greedy answer, and σ of the logits after the prompt (the scale of the oracle's bounds). */
 function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): { out: number[]; sigma: number } {
@@ -34,6 +34,11 @@ function greedy(model: Model, tok: Tokenizer, prompt: number[], maxNew = 40): { 
   return { out, sigma };
 }
 
+function loadBuiltin(): { tok: Tokenizer; model: Model } {
+  const g = GgufFile.open(PATH);
+  try { return { tok: Tokenizer.fromGguf(g), model: Model.load(PATH, { threads: 2 }) }; } finally { g.close(); }
+}
+
 describe('built-in model', () => {
   it('ships a Q8_0 llama file of at most 32 MiB with llama-bpe and a chat template', () => {
     expect(existsSync(PATH)).toBe(true);
@@ -49,10 +54,7 @@ describe('built-in model', () => {
   });
 
   it('answers "What is the capital of Japan?" with Tokyo (Cairn engine and llama.cpp, greedy)', async () => {
-    const g = GgufFile.open(PATH);
-    const tok = Tokenizer.fromGguf(g);
-    g.close();
-    const model = Model.load(PATH, { threads: 2 });
+    const { tok, model } = loadBuiltin();
     try {
       expect(model.info.mainType).toBe('q8_0');
       const { text, ids } = tok.chatPrompt([{ role: 'user', content: 'What is the capital of Japan?' }]);
@@ -72,6 +74,49 @@ describe('built-in model', () => {
     } finally {
       model.close();
       await llamaDisposeAll();
+    }
+  });
+
+  it('answers known facts in UTF-8, declines what it was not taught, in Cairn\'s engine and llama.cpp alike', async () => {
+    const { tok, model } = loadBuiltin();
+    try {
+      // [question, expected answer, also compared with llama.cpp]
+      const cases: [string, RegExp, boolean][] = [
+        ['What is the capital of Brazil?', /Brasília/, true],
+        ['What is the currency of Brazil?', /Brazilian Real/, false],
+        ['Which country has Bogota as its capital?', /Colombia/, true], // asked without the accent
+        ['What languages are spoken in Switzerland?', /German.*French.*Italian/, false],
+        ['Which element has atomic number 26?', /iron/, false],
+        ['What does the word lantern mean?', /light in a transparent protective case/, false],
+        ['What is the capital of Veltravia?', /I don't know/, true], // an invented country
+        ['What does the word nefarious mean?', /I don't know/, false], // a real word outside the word list
+      ];
+      for (const [q, want, oracle] of cases) {
+        const { text, ids } = tok.chatPrompt([{ role: 'user', content: q }]);
+        const out = greedy(model, tok, ids, 60);
+        expect(tok.isEog(out[out.length - 1])).toBe(true);
+        expect(tok.decode(out.filter((t) => !tok.isEog(t))), q).toMatch(want);
+        if (!oracle) continue;
+        expect(await llamaTokenize(PATH, text)).toEqual(ids);
+        expect(await llamaGreedy(PATH, ids, out.length)).toEqual(out);
+      }
+    } finally {
+      model.close();
+      await llamaDisposeAll();
+    }
+  }, 300_000);
+
+  it('answers a question the same whatever was asked before in the chat', async () => {
+    const model = Model.load(PATH, { threads: 2 });
+    try {
+      const c = Conversation.create(model, modelTokenizer(model), { nCtx: 512, maxTokens: 60 });
+      expect((await c.send('What is the capital of San Marino?')).text).toContain('San Marino');
+      expect((await c.send('What is the currency of Brazil?')).text).toContain('Brazilian Real');
+      expect((await c.send('What is the capital of Brazil?')).text).toContain('Brasília');
+      expect((await c.send('What is the capital of Zumbravia?')).text).toContain("I don't know");
+      expect((await c.send('What is the meaning of the word dog?')).text).toMatch(/^Dog \(noun\): a member of the genus Canis/);
+    } finally {
+      model.close();
     }
   });
 

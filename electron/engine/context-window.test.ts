@@ -17,7 +17,7 @@ const fromFile = (path: string) => {
 };
 const TOKENIZERS: [string, () => Tokenizer][] = [
   ['Llama 3.2 (its template)', () => new Tokenizer(llama32VocabData())],
-  ['built-in model', () => fromFile(join(REPO_ROOT, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf'))],
+  ['built-in model', () => fromFile(join(REPO_ROOT, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf'))],
   ['generated model (Llama 3 fallback)', () => fromFile(cachedLlamaModel(tinyConfig('tiny-hd64-gqa4', 'q8_0')))],
 ];
 

@@ -26,7 +26,7 @@ const post = (body: string, headers: Record<string, string> = {}) =>
 describe('OpenAI-compatible API', () => {
   it('lists the loaded model', async () => {
     const list = await client.models.list();
-    expect(list.data.map((m) => m.id)).toEqual(['cairn-demo-14m-q8_0']);
+    expect(list.data.map((m) => m.id)).toEqual(['cairn-demo-28m-q8_0']);
     expect(list.data[0].object).toBe('model');
   });
 

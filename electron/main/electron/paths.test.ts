@@ -11,7 +11,7 @@ describe('app paths', () => {
   });
   test('the built-in model is found in the repository', () => {
     const root = join(import.meta.dirname, '..', '..', '..');
-    expect(builtinModelIn(appPaths({ appPath: root, resourcesPath: '', isPackaged: false, platform: 'linux' }).builtinModelsDir)).toBe(join(root, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf'));
+    expect(builtinModelIn(appPaths({ appPath: root, resourcesPath: '', isPackaged: false, platform: 'linux' }).builtinModelsDir)).toBe(join(root, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf'));
     expect(builtinModelIn('/nonexistent')).toBeUndefined();
   });
   test('packaged: the library from app.asar.unpacked, model and actor from resources/', () => {

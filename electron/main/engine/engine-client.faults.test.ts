@@ -17,7 +17,7 @@ import { cachedLlamaModel, tinyConfig } from '../../../test-support/llama-builde
 import { EngineClient, type EngineEvent } from './engine-client.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const BUILTIN = join(root, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
+const BUILTIN = join(root, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf');
 /** Kills while answers stream in this suite (the soak script runs hundreds). */
 const KILLS = 30;
 const S: ConversationSettings = {

@@ -13,7 +13,7 @@ import { cachedLlamaModel, tinyConfig } from '../../../test-support/llama-builde
 import { EngineClient, type EngineEvent } from './engine-client.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const BUILTIN = join(root, 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
+const BUILTIN = join(root, 'assets', 'models', 'cairn-demo-28m-q8_0.gguf');
 const S: ConversationSettings = {
   temperature: 0, topK: 0, topP: 1, minP: 0, repeatPenalty: 1, seed: 1, maxTokens: 24, systemPrompt: '', contextOverflow: 'shift', nCtx: 1024,
 };

@@ -33,7 +33,7 @@ describe('checkDroppedPath', () => {
   });
 
   test('the built-in model passes', async () => {
-    const builtin = join(import.meta.dirname, '..', '..', '..', 'assets', 'models', 'cairn-demo-14m-q8_0.gguf');
+    const builtin = join(import.meta.dirname, '..', '..', '..', 'assets', 'models', 'cairn-demo-28m-q8_0.gguf');
     const r = await checkDroppedPath(builtin, 'gguf');
     expect(isFileError(r)).toBe(false);
   });
