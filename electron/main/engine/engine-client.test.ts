@@ -49,7 +49,7 @@ test('dist/ holds the host entry (npm test builds it first)', () => {
 describe('the built-in model', () => {
   test('loads: what `cairn inspect` shows, the memory estimate, progress to done', async () => {
     const m = value(await client.request('model.load', { path: BUILTIN, builtin: true, threads: 1 }));
-    expect(m).toMatchObject({ path: BUILTIN, builtin: true, architecture: 'llama', quantization: 'q8_0', layers: 8, heads: 6, headsKv: 2, vocabSize: 4096 });
+    expect(m).toMatchObject({ path: BUILTIN, builtin: true, architecture: 'llama', quantization: 'q8_0', layers: 8, heads: 8, headsKv: 2, vocabSize: 8192 });
     expect(m.parameters).toBeGreaterThan(10_000_000);
     expect(m.chatTemplate).toContain('<|start_header_id|>');
     expect(m.memory.totalBytes).toBeGreaterThanOrEqual(m.memory.weightsBytes + m.memory.kvBytes);
