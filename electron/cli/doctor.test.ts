@@ -46,6 +46,6 @@ describe('cairn doctor', () => {
     expect(existsSync(pathTxt)).toBe(before);
     expect(r.stdout + r.stderr).not.toMatch(/Downloading/);
     if (before) expect(j.electron.binary ?? j.electron.why).toMatch(/\S/);
-    else expect(j.electron).toMatchObject({ binary: null, why: expect.stringMatching(/not downloaded/) });
+    else expect(j.electron).toMatchObject({ binary: null, why: expect.stringMatching(/path\.txt is absent/) });
   });
 });

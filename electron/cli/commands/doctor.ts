@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, UsageError } from '../args.js';
 import { BACKENDS, Model, type BackendName } from '../../engine/model.js';
 import { builtinModel } from '../../main/builtin-model.js';
@@ -99,16 +99,16 @@ async function oracleInfo(): Promise<DoctorReport['oracle']> {
   return out;
 }
 
-/** Electron's binary, found the way its index.js does, without letting it start a download. */
-function electronInfo(): DoctorReport['electron'] {
+/** Electron's package and binary, through the check `npm start` and the _electron specs use
+ *  (scripts/electron-binary.mjs: never triggers the download that `require('electron')` would). */
+async function electronInfo(): Promise<DoctorReport['electron']> {
   const req = createRequire(join(ROOT, 'package.json'));
-  let dir: string;
-  try { dir = dirname(req.resolve('electron/package.json')); } catch { return { binary: null, why: 'the electron package is not installed' }; }
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
-  const pathTxt = join(dir, 'path.txt');
-  if (!existsSync(pathTxt)) return { package: pkg, binary: null, why: 'binary not downloaded (Electron fetches it on first run; needs network)' };
-  const bin = join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim());
-  return existsSync(bin) ? { package: pkg, binary: bin } : { package: pkg, binary: null, why: `${bin} missing` };
+  let pkg: string | undefined;
+  try { pkg = JSON.parse(readFileSync(req.resolve('electron/package.json'), 'utf8')).version as string; } catch { /* not installed: said below */ }
+  const { findElectronBinary } = (await import(pathToFileURL(join(ROOT, 'scripts', 'electron-binary.mjs')).href)) as
+    { findElectronBinary(): { path: string } | { missing: string } };
+  const found = findElectronBinary();
+  return { ...(pkg ? { package: pkg } : {}), ...('path' in found ? { binary: found.path } : { binary: null, why: found.missing }) };
 }
 
 /** Which parts of `npm test` run here (the same conditions the scripts check). */
@@ -133,7 +133,8 @@ function testPlan(r: Omit<DoctorReport, 'tests'>): TestPart[] {
   parts.push({ part: 'Python snapshot reader', runs: !!t.python3, why: t.python3 ? 'an independent safetensors parser reads .cairn files' : 'python3 not installed' });
   parts.push({ part: 'numpy view of a snapshot', runs: r.numpy, why: r.numpy ? 'numpy reads k.0 as float16' : 'python3 with numpy not installed' });
   parts.push({ part: 'libFuzzer (10 s in vitest)', runs: !!r.compilers.clang, why: r.compilers.clang ? 'the GGUF reader under libFuzzer' : 'clang not installed (apt-get install clang libclang-rt-14-dev)' });
-  parts.push({ part: 'Electron app', runs: false, why: r.electron.binary ? 'no Electron tests yet' : `no Electron binary: ${r.electron.why}` });
+  parts.push({ part: 'Chromium e2e (e2e/*.spec.ts)', runs: !!t.chromium, why: t.chromium ? 'the chat window in Chromium against a real cairn serve' : 'chromium not installed (apt-get install chromium)' });
+  parts.push({ part: 'Electron specs (e2e/electron)', runs: !!r.electron.binary, why: r.electron.binary ? 'the _electron specs against the real app' : r.electron.why ?? 'no Electron binary' });
   return parts;
 }
 
@@ -148,7 +149,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     tools: Object.fromEntries(['aarch64-linux-gnu-gcc', 'qemu-aarch64', 'qemu-x86_64', 'xxhsum', 'chromium', 'python3']
       .map((c) => [c, version(c)])),
     oracle: await oracleInfo(),
-    electron: electronInfo(),
+    electron: await electronInfo(),
     numpy: spawnSync('python3', ['-c', 'import numpy'], { timeout: 20_000 }).status === 0,
   };
   return { ...r, tests: testPlan(r) };
