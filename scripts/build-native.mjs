@@ -7,7 +7,7 @@
 // links nothing: the Linux check supplies the device layer itself.
 // Usage: node scripts/build-native.mjs [--cc CC] [--out DIR] [--asan] [--debug] [--arch x64|arm64] [--no-metal] [--metal-shim]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join, dirname, basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embedInputs, writeEmbedded } from './metal-embed.mjs';
@@ -97,6 +97,9 @@ const objs = [];
 await Promise.all(Array.from({ length: jobs }, async () => {
   while (queue.length) { const f = queue.shift(); objs.push(await compile(f)); }
 }));
+// an object whose source is gone (a renamed or deleted file) would still be linked by whoever globs obj/
+const current = new Set(objs.map((o) => basename(o)));
+for (const f of readdirSync(join(outDir, 'obj'))) if (f.endsWith('.o') && !current.has(f)) rmSync(join(outDir, 'obj', f));
 if (metal === 'shim') { writeFileSync(keyFile, key); console.log(`built the engine's objects for the Metal check in ${join(outDir, 'obj')}`); process.exit(0); }
 const linkArgs = [...common, '-shared', '-o', lib, ...objs.sort(), '-lm', ...(process.platform === 'linux' ? ['-lpthread'] : []),
   ...(metal === 'device' ? ['-framework', 'Metal', '-framework', 'Foundation'] : [])];
