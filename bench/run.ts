@@ -1,7 +1,7 @@
 // run.ts — `npm run bench`: Cairn beside llama.cpp in one run on the same synthetic files
-// (Llama-3.2-1B shapes, random weights: Q8_0, Q4_0, Q4_K_M), same threads; prints a Markdown
-// table and writes build/bench/results.json. Options: --threads N (2), --reps R (3),
-// --prefill P (512), --decode D (128), --types q8_0,q4_0,q4_k_m,
+// (Llama-3.2-1B shapes, random weights: Q8_0, Q4_0, Q4_K_M as llama-quantize mixes it, and Q4_K in
+// every matrix), same threads; prints a Markdown table and writes build/bench/results.json.
+// Options: --threads N (2), --reps R (3), --prefill P (512), --decode D (128), --types q8_0,q4_0,q4_k_m,q4_k,
 // --backend B (Cairn's backend; default $CAIRN_BACKEND or auto), --llama-cpu V (llama.cpp's CPU build;
 // default: with a forced backend, the best build this CPU runs for that class of CPU, e.g. zen4 or
 // icelake for avx512, never its AMX one; else what llama.cpp picks). Both are printed and recorded.
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, intOpt, UsageError } from '../electron/cli/args.js';
 import { backendOpt } from '../electron/cli/commands/eval.js';
 import { defaultBackend } from '../electron/engine/model.js';
-import { cachedLlamaModel, llama32_1bConfig, type LlamaPreset } from '../test-support/llama-builder.js';
+import { cachedLlamaModel } from '../test-support/llama-builder.js';
+import { benchConfig, type BenchType } from './bench-types.js';
 import { compare, formatComparisons, type Comparison } from './compare.js';
 import { readBandwidth } from './cairn-bench.js';
 import { benchTokenizer, formatTokenizerBench } from './tokenizer-bench.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const reps = intOpt(opts, 'reps', 3, 1, 100);
   const prefill = intOpt(opts, 'prefill', 512, 1, 8192);
   const decode = intOpt(opts, 'decode', 128, 1, 8192);
-  const types = (typeof opts.types === 'string' ? opts.types : 'q8_0,q4_0,q4_k_m').split(',') as LlamaPreset[];
+  const types = (typeof opts.types === 'string' ? opts.types : 'q8_0,q4_0,q4_k_m,q4_k').split(',') as BenchType[];
 
   const backend = backendOpt(opts.backend) ?? defaultBackend();
   const forced = backend !== 'auto';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   console.log(`measured read bandwidth (${threads} threads): ${(bandwidth / 1e9).toFixed(1)} GB/s`);
   const results: Comparison[] = [];
   for (const t of types) {
-    const path = cachedLlamaModel(llama32_1bConfig(t));
+    const path = cachedLlamaModel(benchConfig(t));
     results.push(await compare(path, { threads, reps, prefill, decode, against: true, bandwidth, backend, llamaCpu }));
     console.log(`  ${t}: done`);
   }
@@ -57,6 +58,13 @@ async function main(): Promise<void> {
   }
   const label = (c: Comparison) => types[results.indexOf(c)] ?? basename(c.model);
   console.log(`\n${formatComparisons(label, results)}\n`);
+  // AVX2-only users (most PCs without AVX-512), measured on this machine: Cairn's avx2 table beside
+  // llama.cpp's haswell build (an AVX2-only CPU can run neither AVX-512 nor AVX-VNNI builds)
+  const avx2: Comparison[] = [];
+  if (!forced && results[0]?.cairn.backend !== 'avx2' && cpuVariants(ORACLE_DIR).some((v) => v.variant === 'haswell' && v.score > 0))
+    for (const t of types)
+      avx2.push(await compare(cachedLlamaModel(benchConfig(t)), { threads, reps, prefill, decode, against: true, bandwidth, backend: 'avx2', llamaCpu: 'haswell' }));
+  if (avx2.length) console.log(`AVX2-only CPUs, measured here (Cairn avx2 forced, llama.cpp haswell build):\n${formatComparisons((c) => types[avx2.indexOf(c)], avx2)}\n`);
   const tok = await benchTokenizer();
   console.log(formatTokenizerBench(tok));
   const snapshots = await benchSnapshots({ threads, reps });
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
   const out = join(root, 'build', 'bench', 'results.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, reps, prefill, decode, bandwidth,
-    backend: { cairn: backend, llamaCpu: llamaCpu ?? 'auto' }, models: results, tokenizer: tok, snapshots, app, render }, null, 2));
+    backend: { cairn: backend, llamaCpu: llamaCpu ?? 'auto' }, models: results, avx2VsHaswell: avx2, tokenizer: tok, snapshots, app, render }, null, 2));
   console.log(`\nwrote ${out}`);
 }
 

@@ -10,6 +10,8 @@
 
 #if defined(__x86_64__)
 
+#include "kernels-avx512-kdecode.h" /* decode (nc = 1) forms of q4_K, q5_K, q6_K */
+
 /* ---- AVX-512 forms of q4_0 / q8_0: two consecutive blocks per 512-bit register ----
  * Per (row, column) and pair of blocks: one vpdpbusd (64 products), one int->float conversion,
  * one scale permute and one FMA, instead of that sequence per block on 256-bit registers. The
@@ -128,15 +130,16 @@ DEFINE_GEMM(q8_0_tiles, QK8_0)
 #define GEMV_R 8
 #define PREFETCH_L2(p, d) _mm_prefetch((const char *)(p) + (d), _MM_HINT_T1)
 
-/* f16 scales at (w + r*ws + off) and (w + r*ws + off + bs), r < 8 -> [r0b0 .. r7b0 r0b1 .. r7b1]. */
-INLINE __m512 row_scales8x2(const uint8_t *w, size_t ws, size_t off, size_t bs) {
-    uint64_t v[4] = {0, 0, 0, 0};
-    UNROLL for (int r = 0; r < 8; r++) {
-        uint16_t h0, h1;
-        memcpy(&h0, w + r * ws + off, 2); memcpy(&h1, w + r * ws + off + bs, 2);
-        v[r / 4] |= (uint64_t)h0 << (16 * (r % 4)); v[2 + r / 4] |= (uint64_t)h1 << (16 * (r % 4));
-    }
-    return _mm512_cvtph_ps(_mm256_setr_epi64x((long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3]));
+/* Byte offsets of the f16 scales of 8 rows' two blocks: r * ws, then r * ws + bs. */
+INLINE __m512i row_scale_offsets8x2(size_t ws, size_t bs) {
+    const __m512i r = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm512_add_epi32(_mm512_mullo_epi32(r, _mm512_set1_epi32((int)ws)),
+                            _mm512_maskz_set1_epi32(0xFF00, (int)bs));
+}
+
+/* The f16 scales at w + offsets (one gather: the low half of each dword) -> [r0b0 .. r7b0 r0b1 .. r7b1]. */
+INLINE __m512 row_scales8x2(__m512i offsets, const uint8_t *w) {
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(offsets, (const void *)w, 1)));
 }
 
 /* Two activation block scales -> [d0 x8, d1 x8]. */
@@ -159,6 +162,7 @@ INLINE void gemv8(const int Q8, int64_t nb, float *out, const uint8_t *w, size_t
     /* q4_0 weights unpack to [lo(b0) lo(b1) hi(b0) hi(b1)]; the activations are permuted to match */
     const __m512i yperm = Q8 ? _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11) : _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     const __m512i nib_shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
+    const __m512i sidx = row_scale_offsets8x2(ws, bsz);
     for (int64_t b = 0; b + 2 <= nb; b += 2) {
         const block_q8_0 *yb = (const block_q8_0 *)a + b;
         const __m512i y = _mm512_permutex2var_epi64(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)yb[0].qs)), yperm,
@@ -166,7 +170,7 @@ INLINE void gemv8(const int Q8, int64_t nb, float *out, const uint8_t *w, size_t
         /* weights made unsigned (q4_0: 0..15 = x + 8; q8_0: x + 128): start at -offset * sum(y) */
         const __m512i ys = _mm512_sub_epi32(_mm512_setzero_si512(),
                                             _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(Q8 ? (char)0x80 : 8), y));
-        const __m512 p = _mm512_mul_ps(row_scales8x2(w, ws, b * bsz, bsz), act_scales8x2(yb[0].d, yb[1].d));
+        const __m512 p = _mm512_mul_ps(row_scales8x2(sidx, w + b * bsz), act_scales8x2(yb[0].d, yb[1].d));
         UNROLL for (int r = 0; r < GEMV_R; r++) {
             const uint8_t *xb = w + r * ws + b * bsz;
             PREFETCH_L2(xb, pf);
@@ -195,10 +199,69 @@ INLINE void gemv8(const int Q8, int64_t nb, float *out, const uint8_t *w, size_t
     UNROLL for (int r = 0; r < GEMV_R; r++) out[r] = _mm512_reduce_add_ps(acc[r]) + tail[r];
 }
 
+/* q4_0 decode, 8 rows x 4 blocks per step: one register holds a row's 4 blocks of quants (one
+ * 128-bit lane per block), split into low and high nibbles (elements 0..15 and 16..31 of each
+ * block) against activations laid out the same way once per step for the 8 rows, so a row
+ * costs two vpdpbusd, one conversion and one FMA per 128 weights (gemv8: twice that per 64).
+ * The 32 f16 block scales of the step come from two gathers. */
+/* 16 bytes from each of p0..p3 -> 128-bit lanes 0..3 (insert positions must be literal constants). */
+INLINE __m512i lanes4(const void *p0, const void *p1, const void *p2, const void *p3) {
+    __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)p0));
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)p1), 1);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)p2), 2);
+    return _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)p3), 3);
+}
+
+INLINE void gemv8_q4_0x4(int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
+    const size_t bsz = sizeof(block_q4_0), pf = GEMV_R * ws;
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    /* lane 4r + k: the scale of row r (r < 4; + 4 rows for the second gather), block k */
+    const __m512i off0 = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(lane, 2), _mm512_set1_epi32((int)ws)),
+                                          _mm512_mullo_epi32(_mm512_and_si512(lane, _mm512_set1_epi32(3)), _mm512_set1_epi32((int)bsz)));
+    const __m512i off1 = _mm512_add_epi32(off0, _mm512_set1_epi32((int)(4 * ws)));
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512 acc[GEMV_R];
+    UNROLL for (int r = 0; r < GEMV_R; r++) acc[r] = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const block_q8_0 *yb = (const block_q8_0 *)a + b;
+        const __m512i ylo = lanes4(yb[0].qs, yb[1].qs, yb[2].qs, yb[3].qs);
+        const __m512i yhi = lanes4(yb[0].qs + 16, yb[1].qs + 16, yb[2].qs + 16, yb[3].qs + 16);
+        /* weights 0..15 = x + 8: each block's lanes start at -8 * sum(y) */
+        const __m512i ys = _mm512_sub_epi32(_mm512_setzero_si512(),
+            _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(8), ylo), _mm512_set1_epi8(8), yhi));
+        const uint64_t dyh = yb[0].d | (uint64_t)yb[1].d << 16 | (uint64_t)yb[2].d << 32 | (uint64_t)yb[3].d << 48;
+        const __m512 dy = _mm512_cvtph_ps(_mm256_set1_epi64x((long long)dyh)); /* lane 4r + k: dy of block k */
+        const uint8_t *wb = w + b * bsz;
+        const __m512 p[2] = { _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(off0, (const void *)wb, 1))), dy),
+                              _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(off1, (const void *)wb, 1))), dy) };
+        UNROLL for (int r = 0; r < GEMV_R; r++) {
+            const uint8_t *xb = wb + r * ws;
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
+            const __m512i x = lanes4(xb + 2, xb + bsz + 2, xb + 2 * bsz + 2, xb + 3 * bsz + 2);
+            const __m512i s = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ys, _mm512_and_si512(x, m4), ylo),
+                                                  _mm512_and_si512(_mm512_srli_epi16(x, 4), m4), yhi);
+            const __m512i idx = _mm512_add_epi32(_mm512_srli_epi32(lane, 2), _mm512_set1_epi32(4 * (r % 4)));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(idx, p[r / 4]), acc[r]);
+        }
+    }
+    float tail[GEMV_R] = {0};
+    if (b < nb) { /* the last nb % 4 blocks: the 256-bit tiles, 4 rows at a time */
+        const size_t wo = (size_t)b * bsz, ao = (size_t)b * sizeof(block_q8_0);
+        tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + wo, ws, a + ao, 0);
+        tile_q4_0_256(TILE_R, 1, nb - b, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, a + ao, 0);
+    }
+    UNROLL for (int r = 0; r < GEMV_R; r++) out[r] = _mm512_reduce_add_ps(acc[r]) + tail[r];
+}
+
 /* Whole 8-row tiles of a decode product; returns the rows done. */
 INLINE int64_t gemv(const int Q8, int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
     int64_t i = 0;
-    for (; i + GEMV_R <= nr; i += GEMV_R) gemv8(Q8, n / QK8_0, out + i, w + i * ws, ws, a);
+    for (; i + GEMV_R <= nr; i += GEMV_R) {
+        if (Q8) gemv8(1, n / QK8_0, out + i, w + i * ws, ws, a);
+        else gemv8_q4_0x4(n / QK4_0, out + i, w + i * ws, ws, a);
+    }
     return i;
 }
 
@@ -381,7 +444,8 @@ static void gemm_q4_K(int64_t n, float *out, size_t ldo, const void *vw, size_t 
                       const void *va, size_t as, int64_t nc) {
     const uint8_t *w = vw, *a = va;
     int64_t done = 0;
-    if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {
+    if (nc == 1) done = kd_gemv_k4(0, n, out, w, ws, nr, a);
+    else if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {
         const int64_t nb = n / QK_K, np = nr / PACK_ROWS;
         packed_k4 pk[PACK_KSEG * 8];
         float dy[PACK_COLS * PACK_KSEG], ym[PACK_COLS * PACK_KSEG * 8];
@@ -412,6 +476,14 @@ static void gemm_q4_K(int64_t n, float *out, size_t ldo, const void *vw, size_t 
         done = np * PACK_ROWS;
     }
     if (done < nr) gemm_q4_K_tiles(n, out + done, ldo, w + done * ws, ws, nr - done, a, as, nc);
+}
+
+#define tile_q5_K_tiles tile_q5_K
+DEFINE_GEMM(q5_K_tiles, QK_K)
+static void gemm_q5_K(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,
+                      const void *a, size_t as, int64_t nc) {
+    const int64_t done = nc == 1 ? kd_gemv_k4(1, n, out, w, ws, nr, a) : 0;
+    if (done < nr) gemm_q5_K_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc);
 }
 
 #define tile_q6_K_tiles tile_q6_K
@@ -486,7 +558,8 @@ static void gemm_q6_K(int64_t n, float *out, size_t ldo, const void *vw, size_t 
                       const void *va, size_t as, int64_t nc) {
     const uint8_t *w = vw, *a = va;
     int64_t done = 0;
-    if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {
+    if (nc == 1) done = kd_gemv_q6_K(n, out, w, ws, nr, a);
+    else if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {
         const int64_t nb = n / QK_K, np = nr / PACK_ROWS;
         packed_q6 pk[PACK_KSEG * 8];
         float dy[PACK_COLS * PACK_KSEG];

@@ -353,9 +353,21 @@ INLINE void tile_k4(TILE_PARAMS, const int HB) {
 INLINE void tile_q4_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, a, as, 0); }
 INLINE void tile_q5_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, a, as, 1); }
 #ifndef CAIRN_X86_VNNI
-DEFINE_GEMM(q4_K, QK_K)
+#include "kernels-avx2-kdecode.h" /* decode (nc = 1) forms of q4_K, q5_K */
+#define tile_q4_K_tiles tile_q4_K
+#define tile_q5_K_tiles tile_q5_K
+DEFINE_GEMM(q4_K_tiles, QK_K)
+DEFINE_GEMM(q5_K_tiles, QK_K)
+/* gemm_q4_K / gemm_q5_K: decode by 4-row tiles, else (and for the last rows) the row tiles */
+#define DEFINE_GEMM_K4(T, HB)                                                                                   \
+    static void gemm_##T(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,               \
+                         const void *a, size_t as, int64_t nc) {                                                \
+        const int64_t done = nc == 1 ? kd2_gemv_k4(HB, n, out, w, ws, nr, a) : 0;                              \
+        if (done < nr) gemm_##T##_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc); \
+    }
+DEFINE_GEMM_K4(q4_K, 0)
+DEFINE_GEMM_K4(q5_K, 1)
 #endif
-DEFINE_GEMM(q5_K, QK_K)
 
 /* q6_K: scale pair shuffles, [s(2k) x 8 | s(2k+1) x 8] as int16 */
 INLINE __m256i q6_scale_pair(__m128i scales, int k) {

@@ -7,8 +7,8 @@
 
 typedef struct { const uint64_t *buf; uint64_t n; uint64_t sums[256]; } bw_job;
 
-/* Sums a thread's share with 256-bit loads where the compiler targets x86 (4 independent
- * accumulators keep several cache lines in flight); scalar 64-bit loads elsewhere. */
+/* Sums a thread's share with 512-bit loads where AVX-512 runs, else 256-bit loads on x86 (4
+ * independent accumulators keep several cache lines in flight); scalar 64-bit loads elsewhere. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 __attribute__((target("avx2")))
@@ -27,8 +27,26 @@ static uint64_t sum_range(const uint64_t *p, uint64_t n) {
     for (; i < n; i++) s += p[i];
     return s;
 }
+/* The widest loads the CPU has: 512-bit where AVX-512 runs (what the decode kernels use there). */
+__attribute__((target("avx512f")))
+static uint64_t sum_range512(const uint64_t *p, uint64_t n) {
+    __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
+    uint64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a = _mm512_add_epi64(a, _mm512_loadu_si512(p + i));
+        b = _mm512_add_epi64(b, _mm512_loadu_si512(p + i + 8));
+        c = _mm512_add_epi64(c, _mm512_loadu_si512(p + i + 16));
+        d = _mm512_add_epi64(d, _mm512_loadu_si512(p + i + 24));
+    }
+    uint64_t s = (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(c, d)));
+    for (; i < n; i++) s += p[i];
+    return s;
+}
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static bool have_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 #else
+static bool have_avx512(void) { return false; }
+static uint64_t sum_range512(const uint64_t *p, uint64_t n) { (void)p; (void)n; return 0; }
 static bool have_avx2(void) { return false; }
 static uint64_t sum_range(const uint64_t *p, uint64_t n) { (void)p; (void)n; return 0; }
 #endif
@@ -43,7 +61,8 @@ static uint64_t sum_range_scalar(const uint64_t *p, uint64_t n) {
 static void bw_worker(void *ctx, int ith, int nth) {
     bw_job *j = ctx;
     const uint64_t per = j->n / (uint64_t)nth, lo = per * (uint64_t)ith, hi = ith == nth - 1 ? j->n : lo + per;
-    j->sums[ith & 255] = have_avx2() ? sum_range(j->buf + lo, hi - lo) : sum_range_scalar(j->buf + lo, hi - lo);
+    j->sums[ith & 255] = have_avx512() ? sum_range512(j->buf + lo, hi - lo)
+                       : have_avx2() ? sum_range(j->buf + lo, hi - lo) : sum_range_scalar(j->buf + lo, hi - lo);
 }
 
 static double now_s(void) {
@@ -78,5 +97,6 @@ double cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t r
     qsort(t, (size_t)reps, sizeof *t, cmp_double);
     cairn_pool_free(pool);
     free(buf);
-    return t[reps / 2] > 0 ? (double)(n * 8) / t[reps / 2] : 0;
+    /* the fastest rep: the limit is what the machine reaches at its best, not a typical rep */
+    return t[0] > 0 ? (double)(n * 8) / t[0] : 0;
 }

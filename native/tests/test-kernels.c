@@ -269,6 +269,7 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
         { 256,  { 1, 2, 3, 4, 5, 7, 8, 0 }, { 1, 2, 3, 4, 5, 16, 33, 0 } },
         { 2048, { 1, 4, 5, 7, 9, 16, 0 },   { 1, 2, 4, 5, 16, 0 } },
         { 96,   { 8, 9, 13, 16, 0 },        { 1, 2, 9, 0 } },   /* odd block count (32-element types only) */
+        { 224,  { 8, 17, 0 },               { 1, 0 } },         /* 7 blocks: whole 4-block decode steps and a tail */
         { 8192, { 4, 7, 0 },                { 1, 3, 0 } },
         { 512,  { 16, 0 },                  { 12, 0 } },   /* forward.c's call: ROW_CHUNK rows x a 12-token batch */
         { 2560, { 16, 33, 40, 0 },          { 16, 17, 40, 0 } }, /* packed paths: two K-segments, partial panels and tiles */
