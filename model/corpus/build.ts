@@ -23,12 +23,13 @@ export interface Msg { role: 'system' | 'user' | 'assistant'; content: string }
 export const CORPUS_CONFIG = {
   seed: 20241204,
   minWordUses: 3, // SemCor uses of a WordNet lemma for it to be taught
-  samplesPerCountryFact: 20,
-  samplesPerElementFact: 24,
+  samplesPerCountryFact: 22,
+  samplesPerElementFact: 30,
+  accentedSampleFactor: 1.5, // more questions about a name written with accents: half of them are asked without the accents
   samplesPerWord: 12,
   samplesPerChatQuestion: 30,
-  unknownCountries: 3000,
-  unknownCapitals: 1000,
+  unknownCountries: 4000,
+  unknownCapitals: 1500,
   unknownElements: 1200,
   unknownNumbers: 500,
   unknownSymbols: 500,
@@ -48,10 +49,11 @@ export function buildCorpus(cfg = CORPUS_CONFIG) {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rng.float() * a.length)];
   const cs = countries(), es = elements(), { known: ws, others } = words(cfg.minWordUses);
 
-  const decorate = (q: string, keepCase = false): string => {
+  // keepHead: the question starts with a name (a subject-first template), which a prefix does not lower-case
+  const decorate = (q: string, keepCase = false, keepHead = false): string => {
     let s = q;
     const p = pick(PREFIXES);
-    if (p) s = p + s.charAt(0).toLowerCase() + s.slice(1);
+    if (p) s = p + (keepHead ? s : s.charAt(0).toLowerCase() + s.slice(1));
     s += pick(SUFFIXES);
     const r = rng.float();
     if (r < 0.08 && !keepCase) s = s.toLowerCase();
@@ -62,20 +64,22 @@ export function buildCorpus(cfg = CORPUS_CONFIG) {
   const ask = <T>(f: Fact<T> | { train: string[] }, vars: Record<string, string>, answer: string, keepCase = false) => {
     const v = { ...vars };
     for (const k of Object.keys(vars)) v[k.toUpperCase()] = cap(vars[k]);
-    qa.push([decorate(fill(pick(f.train), v), keepCase), answer]);
+    const t = pick(f.train);
+    qa.push([decorate(fill(t, v), keepCase, t.startsWith('{')), answer]);
   };
   const written = (s: string) => (s !== stripAccents(s) && rng.float() < cfg.accentFreeRate ? stripAccents(s) : s);
   const cname = (c: Country) => written(rng.float() < 0.6 ? countryName(c.name) : c.name);
+  const samples = (name: string) => (name !== stripAccents(name) ? Math.round(cfg.samplesPerCountryFact * cfg.accentedSampleFactor) : cfg.samplesPerCountryFact);
 
   // known facts
   const countryFacts: [Fact<Country>, (c: Country) => boolean][] = [
     [CAPITAL, () => true], [CONTINENT, () => true], [CURRENCY, (c) => !!c.currency], [PHONE, () => true], [LANGUAGE, (c) => c.languages.length > 0],
   ];
-  for (const c of cs) for (const [f, has] of countryFacts) if (has(c)) for (let i = 0; i < cfg.samplesPerCountryFact; i++) ask(f, { c: cname(c) }, f.answer(c));
+  for (const c of cs) for (const [f, has] of countryFacts) if (has(c)) for (let i = 0; i < samples(c.name); i++) ask(f, { c: cname(c) }, f.answer(c));
   const byCapital = new Map<string, Country[]>();
   for (const c of cs) byCapital.set(c.capital, [...(byCapital.get(c.capital) ?? []), c]);
   for (const [capital, list] of byCapital) {
-    for (let i = 0; i < cfg.samplesPerCountryFact; i++) ask(BY_CAPITAL, { k: written(capital) }, BY_CAPITAL.answer({ capital, countries: list }));
+    for (let i = 0; i < samples(capital); i++) ask(BY_CAPITAL, { k: written(capital) }, BY_CAPITAL.answer({ capital, countries: list }));
   }
   const elementFacts: [Fact<Element>, (e: Element) => Record<string, string>, boolean][] = [
     [SYMBOL, (e) => ({ e: rng.float() < 0.5 ? e.name : e.name.toLowerCase() }), false],
@@ -88,19 +92,29 @@ export function buildCorpus(cfg = CORPUS_CONFIG) {
 
   // unknown entities: invented names (never a real country, capital, element or WordNet lemma)
   const taken = new Set([...cs.flatMap((c) => [c.name, c.capital]), ...es.flatMap((e) => [e.name, e.symbol]), ...ws.map((w) => w.word), ...others].map((s) => stripAccents(s).toLowerCase()));
-  const invent = (ends: string[], minSyl = 1) => {
+  // half of the endings are hand-written (INVENT), half are the last 3–4 letters of a real name of the kind
+  // (-mark, -uay, -ium, -polis …), so that a real-sounding ending on an unknown stem is still declined
+  const realEnds = (names: string[]) => [...new Set(names.flatMap((x) => {
+    const w = stripAccents(x.split(/[\s-]/).pop()!).toLowerCase();
+    return /^[a-z]{5,}$/.test(w) ? [w.slice(-3), w.slice(-4)] : [];
+  }))].sort();
+  const ENDS = {
+    country: [INVENT.country, realEnds(cs.map((c) => c.name))], city: [INVENT.city, realEnds(cs.map((c) => c.capital))],
+    element: [INVENT.element, realEnds(es.map((e) => e.name))], word: [INVENT.word, INVENT.word],
+  };
+  const invent = (kind: keyof typeof ENDS, minSyl = 1) => {
     for (;;) {
       let n = '';
       const k = minSyl + Math.floor(rng.float() * 3);
       for (let i = 0; i < k; i++) n += pick(INVENT.syllables);
-      n += pick(ends);
+      n += pick(ENDS[kind][rng.float() < 0.5 ? 0 : 1]);
       if (n.length >= 4 && !taken.has(n.toLowerCase())) { taken.add(n.toLowerCase()); return cap(n); }
     }
   };
   const countryQs = [CAPITAL, CONTINENT, CURRENCY, PHONE, LANGUAGE];
-  for (let i = 0; i < cfg.unknownCountries; i++) { const n = invent(INVENT.country); ask(pick(countryQs), { c: n }, UNKNOWN.country(n)); }
-  for (let i = 0; i < cfg.unknownCapitals; i++) { const n = invent(INVENT.city); ask(BY_CAPITAL, { k: n }, UNKNOWN.capital(n)); }
-  for (let i = 0; i < cfg.unknownElements; i++) { const n = invent(INVENT.element); ask(pick([SYMBOL, ATOMIC]), { e: rng.float() < 0.5 ? n : n.toLowerCase() }, UNKNOWN.element(n)); }
+  for (let i = 0; i < cfg.unknownCountries; i++) { const n = invent('country'); ask(pick(countryQs), { c: n }, UNKNOWN.country(n)); }
+  for (let i = 0; i < cfg.unknownCapitals; i++) { const n = invent('city'); ask(BY_CAPITAL, { k: n }, UNKNOWN.capital(n)); }
+  for (let i = 0; i < cfg.unknownElements; i++) { const n = invent('element'); ask(pick([SYMBOL, ATOMIC]), { e: rng.float() < 0.5 ? n : n.toLowerCase() }, UNKNOWN.element(n)); }
   for (let i = 0; i < cfg.unknownNumbers; i++) { const n = 119 + Math.floor(rng.float() * (rng.float() < 0.7 ? 200 : 5000)); ask(BY_NUMBER, { n: String(n) }, UNKNOWN.number(n)); }
   const symbols = new Set(es.map((e) => e.symbol));
   for (let i = 0; i < cfg.unknownSymbols;) {
@@ -112,7 +126,7 @@ export function buildCorpus(cfg = CORPUS_CONFIG) {
   // real words outside the kept list: the training half of the unused lemmas (the other half is the eval's)
   const trainUnknown = others.filter((w) => !isEvalUnknownWord(w));
   for (let i = 0; i < cfg.unknownRealWords; i++) { const w = trainUnknown[Math.floor(rng.float() * trainUnknown.length)]; ask(DEFINE, { w }, UNKNOWN.word(w)); }
-  for (let i = 0; i < cfg.unknownInventedWords; i++) { const w = invent(INVENT.word).toLowerCase(); ask(DEFINE, { w }, UNKNOWN.word(w)); }
+  for (let i = 0; i < cfg.unknownInventedWords; i++) { const w = invent('word').toLowerCase(); ask(DEFINE, { w }, UNKNOWN.word(w)); }
 
   const fillChat = (t: string) => fill(t, { city: pick(FILL.city), company: pick(FILL.company), person: pick(FILL.person) });
   for (const c of CHAT) {
