@@ -147,7 +147,60 @@ INLINE void tile_q4_0_256(TILE_PARAMS) {
 }
 #ifndef CAIRN_X86_VNNI
 INLINE void tile_q4_0(TILE_PARAMS) { tile_q4_0_256(R, C, nb, out, ldo, w, ws, a, as); }
-DEFINE_GEMM(q4_0, QK4_0)
+#define tile_q4_0_tiles tile_q4_0
+DEFINE_GEMM(q4_0_tiles, QK4_0)
+
+/* q4_0 decode (nc = 1), 4 rows x 2 blocks per step: one register holds a row's two blocks of
+ * quants (one 128-bit lane each), split into low and high nibbles (elements 0..15 and 16..31)
+ * against activations laid out the same way once per step for the 4 rows; the two halves' int16
+ * pair sums add before the one vpmaddwd (each stays below 2 * 2 * 15 * 128 < 2^15), and the -8
+ * offset is one subtraction of the step's -8 * sum(y) lanes. The row tiles spend about half
+ * again as many instructions per block. */
+INLINE void q4_0_rows4_decode(int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
+    const size_t bsz = sizeof(block_q4_0), pf = TILE_R * ws;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), eights = _mm256_set1_epi8(8);
+    __m256 acc[TILE_R];
+    UNROLL for (int r = 0; r < TILE_R; r++) acc[r] = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        const block_q8_0 *yb = (const block_q8_0 *)a + b;
+        const __m256i ylo = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)yb[1].qs), _mm_loadu_si128((const __m128i *)yb[0].qs));
+        const __m256i yhi = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(yb[1].qs + 16)), _mm_loadu_si128((const __m128i *)(yb[0].qs + 16)));
+        const __m256i yo = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(eights, ylo), _mm256_maddubs_epi16(eights, yhi)), ones);
+        const __m128i dyh = _mm_setr_epi16((short)yb[0].d, (short)yb[0].d, (short)yb[0].d, (short)yb[0].d,
+                                           (short)yb[1].d, (short)yb[1].d, (short)yb[1].d, (short)yb[1].d);
+        const uint8_t *wb = w + b * bsz;
+        /* [r0b0 .. r3b0 r0b1 .. r3b1] * [dy0 x4, dy1 x4] */
+        uint64_t v0 = 0, v1 = 0;
+        UNROLL for (int r = 0; r < TILE_R; r++) {
+            uint16_t h0, h1;
+            memcpy(&h0, wb + r * ws, 2); memcpy(&h1, wb + r * ws + bsz, 2);
+            v0 |= (uint64_t)h0 << (16 * r); v1 |= (uint64_t)h1 << (16 * r);
+        }
+        const __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(_mm_set_epi64x((long long)v1, (long long)v0)), _mm256_cvtph_ps(dyh));
+        UNROLL for (int r = 0; r < TILE_R; r++) {
+            const uint8_t *xb = wb + r * ws;
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
+            const __m256i x = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(xb + bsz + 2)), _mm_loadu_si128((const __m128i *)(xb + 2)));
+            const __m256i pp = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(x, m4), ylo),
+                                                _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(x, 4), m4), yhi));
+            const __m256i s = _mm256_sub_epi32(_mm256_madd_epi16(pp, ones), yo);
+            const __m256 sc = _mm256_permutevar8x32_ps(p, _mm256_setr_epi32(r, r, r, r, 4 + r, 4 + r, 4 + r, 4 + r));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc[r]);
+        }
+    }
+    float tail[TILE_R] = {0};
+    if (b < nb) tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + b * bsz, ws, a + b * sizeof(block_q8_0), 0);
+    UNROLL for (int r = 0; r < TILE_R; r++) out[r] = hsum_ps(acc[r]) + tail[r];
+}
+
+static void gemm_q4_0(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,
+                      const void *a, size_t as, int64_t nc) {
+    int64_t done = 0;
+    if (nc == 1)
+        for (; done + TILE_R <= nr; done += TILE_R) q4_0_rows4_decode(n / QK4_0, out + done, (const uint8_t *)w + done * ws, ws, a);
+    if (done < nr) gemm_q4_0_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc);
+}
 #endif
 
 /* ---- q4_1 x q8_1 ---- */
