@@ -111,6 +111,9 @@ INLINE __m256i bits_to_0x10(const uint8_t *qh) {
         UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
 
 #include "kernels-gemm-impl.h" /* TILE_PARAMS, TILE_ARGS, DEFINE_GEMM: the shared tile driver */
+#ifndef CAIRN_X86_VNNI
+#include "kernels-avx2-packed.h" /* p2_gemm: packed 8-row panels for prefill (avx2 table) */
+#endif
 
 
 /* ---- q4_0 x q8_0 ---- */
@@ -199,6 +202,7 @@ static void gemm_q4_0(int64_t n, float *out, size_t ldo, const void *w, size_t w
     int64_t done = 0;
     if (nc == 1)
         for (; done + TILE_R <= nr; done += TILE_R) q4_0_rows4_decode(n / QK4_0, out + done, (const uint8_t *)w + done * ws, ws, a);
+    else done = p2_gemm(P2_Q4_0, n, out, ldo, w, ws, nr, a, as, nc);
     if (done < nr) gemm_q4_0_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc);
 }
 #endif
@@ -327,7 +331,16 @@ INLINE void tile_q8_0_256(TILE_PARAMS) {
 }
 #ifndef CAIRN_X86_VNNI
 INLINE void tile_q8_0(TILE_PARAMS) { tile_q8_0_256(R, C, nb, out, ldo, w, ws, a, as); }
-DEFINE_GEMM(q8_0, QK8_0)
+#define tile_q8_0_tiles tile_q8_0
+DEFINE_GEMM(q8_0_tiles, QK8_0)
+/* gemm_T: packed panels for a batch (P2 kind PK), the row tiles for decode and the last rows */
+#define DEFINE_GEMM_P2(T, PK)                                                                                   \
+    static void gemm_##T(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,               \
+                         const void *a, size_t as, int64_t nc) {                                                \
+        const int64_t done = p2_gemm(PK, n, out, ldo, w, ws, nr, a, as, nc);                                    \
+        if (done < nr) gemm_##T##_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc); \
+    }
+DEFINE_GEMM_P2(q8_0, P2_Q8_0)
 #endif
 
 /* ---- K-quants ---- */
@@ -415,7 +428,8 @@ DEFINE_GEMM(q5_K_tiles, QK_K)
 #define DEFINE_GEMM_K4(T, HB)                                                                                   \
     static void gemm_##T(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,               \
                          const void *a, size_t as, int64_t nc) {                                                \
-        const int64_t done = nc == 1 ? kd2_gemv_k4(HB, n, out, w, ws, nr, a) : 0;                              \
+        const int64_t done = nc == 1 ? kd2_gemv_k4(HB, n, out, w, ws, nr, a)                                    \
+                           : HB ? 0 : p2_gemm(P2_Q4_K, n, out, ldo, w, ws, nr, a, as, nc);                      \
         if (done < nr) gemm_##T##_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc); \
     }
 DEFINE_GEMM_K4(q4_K, 0)
@@ -473,7 +487,9 @@ INLINE void tile_q6_K(TILE_PARAMS) {
     STORE_TILE(R, C)
 }
 #ifndef CAIRN_X86_VNNI
-DEFINE_GEMM(q6_K, QK_K)
+#define tile_q6_K_tiles tile_q6_K
+DEFINE_GEMM(q6_K_tiles, QK_K)
+DEFINE_GEMM_P2(q6_K, P2_Q6_K)
 #endif
 
 /* ---- float weights x F32 activations ---- */
