@@ -722,8 +722,9 @@ static int has_f16c(void) {
     }
 
 #ifndef CAIRN_X86_VNNI
+#include "kernels-avx2-attn.h" /* avx2_attn16, avx2_silu_mul */
 #define X86_SUPPORTED() X86_AVX2_SUPPORTED()
-DEFINE_X86_TABLE()
+DEFINE_X86_TABLE(.attn16 = avx2_attn16, .silu_mul = avx2_silu_mul, .attn16_max_hd = ATT2_MAX_HD)
 #endif
 
 #endif /* __x86_64__ */
