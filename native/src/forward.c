@@ -263,6 +263,25 @@ static void att16_worker(void *ctx, int ith, int nth) {
     }
 }
 
+/* Decode form (one token, backend attn_dec): an item per KV head, its group's queries together. */
+static void attdec_worker(void *ctx, int ith, int nth) {
+    (void)ith; (void)nth;
+    att_job *j = ctx;
+    cairn_model *m = j->m;
+    const cairn_model_info *in = &m->info;
+    const int64_t hd = in->head_dim, G = in->n_head / in->n_head_kv, KVH = in->n_head_kv;
+    for (;;) {
+        const int64_t g = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (g >= KVH) break;
+        const float *q[CAIRN_ATTN_DEC_MAX_Q]; float *o[CAIRN_ATTN_DEC_MAX_Q];
+        for (int64_t k = 0; k < G; k++) {
+            q[k] = m->scratch.q + (g * G + k) * hd;
+            o[k] = m->scratch.att_out + (g * G + k) * hd;
+        }
+        m->kern->attn_dec((int)G, hd, q, o, j->pos + 1, j->kc + g * hd, j->vc + g * hd, (size_t)j->kv_dim, 1.0f / sqrtf((float)hd));
+    }
+}
+
 /* ---- row-parallel elementwise work ---- */
 
 typedef struct {
@@ -361,7 +380,9 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         att_job aj = {.m = m, .kc = kc, .vc = vc, .n = n, .pos = pos, .kv_dim = KVD};
         atomic_init(&aj.next, 0);
         const bool batched = n > 1 && m->kern->attn16 && hd % 16 == 0 && hd <= m->kern->attn16_max_hd;
-        cairn_pool_run(m->pool, batched ? att16_worker : att_worker, &aj);
+        const bool dec = n == 1 && m->kern->attn_dec && hd % 8 == 0 && hd <= CAIRN_ATTN_DEC_MAX_HD
+                         && in->n_head / in->n_head_kv <= CAIRN_ATTN_DEC_MAX_Q;
+        cairn_pool_run(m->pool, batched ? att16_worker : dec ? attdec_worker : att_worker, &aj);
         matmul1(m, s->att_out, n, &Ly->wo, s->xb);
         rows_run(m, ROWS_ADD, n, NULL, s->x, s->xb);
 

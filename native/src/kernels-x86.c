@@ -696,6 +696,8 @@ static int has_f16c(void) {
 }
 #define X86_AVX2_SUPPORTED() (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c())
 
+#include "kernels-x86-attn.h" /* x86_attn_dec; avx2_attn16, avx2_silu_mul */
+
 #define DEFINE_X86_TABLE(...)                                                                               \
     static const cairn_kernels g_table = {                                                                  \
         .name = X86_NAME,                                                                                   \
@@ -714,6 +716,7 @@ static int has_f16c(void) {
         .dot_f16_f32 = x86_dot_f16_f32,                                                                     \
         .axpy_f16_f32 = x86_axpy_f16_f32,                                                                   \
         .rope_f16 = x86_rope_f16,                                                                           \
+        .attn_dec = x86_attn_dec,                                                                           \
         __VA_ARGS__                                                                                         \
     };                                                                                                      \
     const cairn_kernels *X86_GETTER(void) {                                                                 \
@@ -722,7 +725,6 @@ static int has_f16c(void) {
     }
 
 #ifndef CAIRN_X86_VNNI
-#include "kernels-avx2-attn.h" /* avx2_attn16, avx2_silu_mul */
 #define X86_SUPPORTED() X86_AVX2_SUPPORTED()
 DEFINE_X86_TABLE(.attn16 = avx2_attn16, .silu_mul = avx2_silu_mul, .attn16_max_hd = ATT2_MAX_HD)
 #endif

@@ -89,6 +89,9 @@ typedef void (*cairn_gemm_fn)(int64_t n, float *out, size_t ldo,
                               const void *a, size_t a_stride, int64_t nc);
 typedef void (*cairn_quant_fn)(const float *x, void *y, int64_t n);
 
+#define CAIRN_ATTN_DEC_MAX_Q  8   /* attn_dec's limits (below) */
+#define CAIRN_ATTN_DEC_MAX_HD 256
+
 typedef struct {
     const char   *name;
     int32_t       backend;                       /* cairn_backend */
@@ -104,6 +107,11 @@ typedef struct {
     void        (*attn16)(int nq, int64_t hd, const float *const *q, float *const *out, const int64_t *n_past,
                           const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale);
     int64_t       attn16_max_hd;
+    /* Optional (NULL = the per-row helpers): decode attention, nq <= CAIRN_ATTN_DEC_MAX_Q queries of
+     * one token that share one KV head, all over positions [0, n_past); hd a multiple of 8, at most
+     * CAIRN_ATTN_DEC_MAX_HD. Same result as attn16 with every n_past[i] = n_past. */
+    void        (*attn_dec)(int nq, int64_t hd, const float *const *q, float *const *out, int64_t n_past,
+                            const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale);
     /* Optional (NULL = scalar): g[i] = g[i] / (1 + e^-g[i]) * u[i] for i < n (SwiGLU). */
     void        (*silu_mul)(float *g, const float *u, int64_t n);
     /* Optional (NULL = the reference's): RoPE re-rotation of f16 vectors (the context shift, kvshift.c).

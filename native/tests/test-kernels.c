@@ -413,11 +413,37 @@ static void test_f16_helpers(const backend *bk) {
     }
 }
 
-/* Batched attention against a double-precision softmax: idle lanes, per-lane causal limits that
- * end inside, at and past 16-position blocks, head sizes 64 and 128, scores large enough that
- * the running max moves. Summation order and exp differ, so a small relative bound. */
-static void test_attn16(const backend *bk) {
-    if (!bk->k->attn16) return;
+/* Outputs of attention that differ from a double-precision softmax over the f16 caches (the KV
+ * head at offset 16 of each row); summation order and exp differ, so a small relative bound. */
+static int attention_off(int nq, int64_t hd, float (*qbuf)[128], float (*obuf)[128], const int64_t *np,
+                         const uint16_t *kc, const uint16_t *vc, int64_t kv_stride, float scale) {
+    int bad = 0;
+    for (int i = 0; i < nq; i++) {
+        double sc[150], mx = -1e300, sum = 0;
+        for (int64_t p = 0; p < np[i]; p++) {
+            double s = 0;
+            for (int64_t d = 0; d < hd; d++) s += (double)qbuf[i][d] * cairn_fp16_to_fp32(kc[p * kv_stride + 16 + d]);
+            sc[p] = s * scale; mx = sc[p] > mx ? sc[p] : mx;
+        }
+        for (int64_t p = 0; p < np[i]; p++) { sc[p] = exp(sc[p] - mx); sum += sc[p]; }
+        for (int64_t d = 0; d < hd; d++) {
+            double want = 0, mag = 0;
+            for (int64_t p = 0; p < np[i]; p++) {
+                const double v = cairn_fp16_to_fp32(vc[p * kv_stride + 16 + d]);
+                want += sc[p] / sum * v; mag += sc[p] / sum * fabs(v);
+            }
+            if (!(fabs(obuf[i][d] - want) <= 1e-5 * mag + 1e-30)) bad++;
+        }
+    }
+    return bad;
+}
+
+/* Batched attention (attn16: idle lanes, per-lane causal limits that end inside, at and past
+ * 16-position blocks) and decode attention (attn_dec: one limit for a group of up to 8 queries,
+ * inside and at 8-position blocks), head sizes 64 and 128, scores large enough that the running
+ * max moves. */
+static void test_attention(const backend *bk) {
+    if (!bk->k->attn16 && !bk->k->attn_dec) return;
     const int64_t kv_stride = 2 * 128 + 16, max_pos = 150;
     uint16_t *kc = malloc(max_pos * kv_stride * 2), *vc = malloc(max_pos * kv_stride * 2);
     for (int64_t i = 0; i < max_pos * kv_stride; i++) { kc[i] = cairn_fp32_to_fp16(frand(-1, 1)); vc[i] = cairn_fp32_to_fp16(frand(-1, 1)); }
@@ -433,26 +459,21 @@ static void test_attn16(const backend *bk) {
                 np[i] = i == 0 ? 1 : i == 1 ? 16 : i == 2 ? 17 : 1 + (int64_t)(rnd() % max_pos);
             }
             const float scale = 1.0f / sqrtf((float)hd);
-            bk->k->attn16(nq, hd, q, o, np, kc + 16, vc + 16, (size_t)kv_stride, scale); /* a KV head at offset 16 */
-            int bad = 0;
-            for (int i = 0; i < nq; i++) {
-                double sc[150], mx = -1e300, sum = 0;
-                for (int64_t p = 0; p < np[i]; p++) {
-                    double s = 0;
-                    for (int64_t d = 0; d < hd; d++) s += (double)qbuf[i][d] * cairn_fp16_to_fp32(kc[p * kv_stride + 16 + d]);
-                    sc[p] = s * scale; mx = sc[p] > mx ? sc[p] : mx;
-                }
-                for (int64_t p = 0; p < np[i]; p++) { sc[p] = exp(sc[p] - mx); sum += sc[p]; }
-                for (int64_t d = 0; d < hd; d++) {
-                    double want = 0, mag = 0;
-                    for (int64_t p = 0; p < np[i]; p++) {
-                        const double v = cairn_fp16_to_fp32(vc[p * kv_stride + 16 + d]);
-                        want += sc[p] / sum * v; mag += sc[p] / sum * fabs(v);
-                    }
-                    if (!(fabs(obuf[i][d] - want) <= 1e-5 * mag + 1e-30)) bad++;
+            if (bk->k->attn16) {
+                bk->k->attn16(nq, hd, q, o, np, kc + 16, vc + 16, (size_t)kv_stride, scale); /* a KV head at offset 16 */
+                const int bad = attention_off(nq, hd, qbuf, obuf, np, kc, vc, kv_stride, scale);
+                CHECK(bad == 0, "%s attn16 hd=%lld nq=%d: %d outputs off", bk->name, (long long)hd, nq, bad);
+            }
+            if (bk->k->attn_dec && nq <= CAIRN_ATTN_DEC_MAX_Q) {
+                static const int64_t lims[] = { 1, 8, 13, 150 };
+                for (int li = 0; li < 4; li++) {
+                    for (int i = 0; i < nq; i++) np[i] = lims[li];
+                    bk->k->attn_dec(nq, hd, q, o, lims[li], kc + 16, vc + 16, (size_t)kv_stride, scale);
+                    const int bad = attention_off(nq, hd, qbuf, obuf, np, kc, vc, kv_stride, scale);
+                    CHECK(bad == 0, "%s attn_dec hd=%lld nq=%d n_past=%lld: %d outputs off", bk->name, (long long)hd, nq,
+                          (long long)lims[li], bad);
                 }
             }
-            CHECK(bad == 0, "%s attn16 hd=%lld nq=%d: %d outputs off", bk->name, (long long)hd, nq, bad);
         }
     free(kc); free(vc);
 }
@@ -488,7 +509,7 @@ int main(void) {
 #endif
     CHECK(cairn_kernels_select(CAIRN_BACKEND_AMX) == cairn_kernels_amx(), "select amx");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++) test_gemm_type(k_weight_types[ti], bs, nbk);
-    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); test_attn16(&bs[bi]); test_silu_mul(&bs[bi]); }
+    for (int bi = 0; bi < nbk; bi++) if (!bs[bi].packed) { test_quantizers(&bs[bi]); test_f16_helpers(&bs[bi]); test_attention(&bs[bi]); test_silu_mul(&bs[bi]); }
 
     printf("worst err/tol per type:");
     for (int ti = 0; ti < N_WEIGHT_TYPES; ti++)
