@@ -9,6 +9,7 @@
 #include "quants-impl.h"
 
 #include <arm_neon.h>
+#include <math.h>
 
 #define INLINE static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 8")
@@ -257,6 +258,8 @@ static void neon_rope_f16(uint16_t *y, const uint16_t *x, int64_t n, int64_t hd,
     }
 }
 
+#include "kernels-neon-attn.h" /* neon_attn_dec, neon_silu_mul */
+
 static const cairn_kernels g_neon = {
     .name = "neon",
     .backend = CAIRN_BACKEND_NEON,
@@ -267,6 +270,8 @@ static const cairn_kernels g_neon = {
     .dot_f16_f32 = neon_dot_f16_f32,
     .axpy_f16_f32 = neon_axpy_f16_f32,
     .rope_f16 = neon_rope_f16,
+    .attn_dec = neon_attn_dec,
+    .silu_mul = neon_silu_mul,
 };
 
 /* NEON is always there on arm64; dotprod and fp16 arithmetic are armv8.2 options (every Apple
