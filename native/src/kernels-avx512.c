@@ -642,15 +642,7 @@ static void x86_attn16(int nq, int64_t hd, const float *const *q, float *const *
     float qt[ATT_MAX_HD][16] __attribute__((aligned(64))), o[ATT_MAX_HD][16] __attribute__((aligned(64)));
     float kf[ATT_PB][ATT_MAX_HD] __attribute__((aligned(64))), vf[ATT_PB][ATT_MAX_HD] __attribute__((aligned(64)));
     int32_t np[16];
-    int64_t maxp = 0;
-    for (int i = 0; i < 16; i++) { /* idle lanes: a zero query over position 0 */
-        np[i] = i < nq ? (int32_t)n_past[i] : 1;
-        maxp = CAIRN_MAX(maxp, (int64_t)np[i]);
-    }
-    for (int64_t d = 0; d < hd; d++) {
-        for (int i = 0; i < 16; i++) qt[d][i] = i < nq ? q[i][d] * scale : 0.0f;
-        _mm512_store_ps(o[d], _mm512_setzero_ps());
-    }
+    const int64_t maxp = att16_lanes(nq, hd, q, n_past, scale, qt, o, np);
     const __m512i npv = _mm512_loadu_si512(np);
     __m512 m = _mm512_set1_ps(-INFINITY), l = _mm512_setzero_ps();
     for (int64_t p0 = 0; p0 < maxp; p0 += ATT_PB) {

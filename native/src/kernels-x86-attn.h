@@ -103,6 +103,20 @@ static void x86_attn_dec(int nq, int64_t hd, const float *const *q, float *const
         for (int64_t d = 0; d < hd; d++) out[i][d] = o[i][d] / l[i];
 }
 
+/* attn16's inputs by lane: np[i] = query i's limit, qt[d][i] = q[i][d] * scale, o zeroed (idle
+ * lanes: a zero query over position 0); returns the longest limit. */
+INLINE int64_t att16_lanes(int nq, int64_t hd, const float *const *q, const int64_t *n_past, float scale,
+                           float (*qt)[16], float (*o)[16], int32_t *np) {
+    int64_t maxp = 0;
+    for (int i = 0; i < 16; i++) {
+        np[i] = i < nq ? (int32_t)n_past[i] : 1;
+        maxp = CAIRN_MAX(maxp, (int64_t)np[i]);
+    }
+    for (int64_t d = 0; d < hd; d++)
+        for (int i = 0; i < 16; i++) { qt[d][i] = i < nq ? q[i][d] * scale : 0.0f; o[d][i] = 0.0f; }
+    return maxp;
+}
+
 #ifndef CAIRN_X86_VNNI
 /* g[i] = silu(g[i]) * u[i] = g / (1 + e^-g) * u, 8 at a time plus a scalar tail. */
 static void avx2_silu_mul(float *g, const float *u, int64_t n) {
@@ -120,16 +134,7 @@ static void avx2_attn16(int nq, int64_t hd, const float *const *q, float *const 
     float qt[ATT2_MAX_HD][16] __attribute__((aligned(32))), o[ATT2_MAX_HD][16] __attribute__((aligned(32)));
     float kf[ATT2_PB][ATT2_MAX_HD] __attribute__((aligned(32))), vf[ATT2_PB][ATT2_MAX_HD] __attribute__((aligned(32)));
     int32_t np[16];
-    int64_t maxp = 0;
-    for (int i = 0; i < 16; i++) { /* idle lanes: a zero query over position 0 */
-        np[i] = i < nq ? (int32_t)n_past[i] : 1;
-        maxp = CAIRN_MAX(maxp, (int64_t)np[i]);
-    }
-    for (int64_t d = 0; d < hd; d++) {
-        for (int i = 0; i < 16; i++) qt[d][i] = i < nq ? q[i][d] * scale : 0.0f;
-        _mm256_store_ps(o[d], _mm256_setzero_ps());
-        _mm256_store_ps(o[d] + 8, _mm256_setzero_ps());
-    }
+    const int64_t maxp = att16_lanes(nq, hd, q, n_past, scale, qt, o, np);
     const int halves = nq > 8 ? 2 : 1;
     __m256 m[2] = { _mm256_set1_ps(-INFINITY), _mm256_set1_ps(-INFINITY) }, l[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() };
     for (int64_t p0 = 0; p0 < maxp; p0 += ATT2_PB) {
