@@ -9,11 +9,12 @@
 // taken for one of the new (its KV rows would be restored, its tokens still checked against the
 // vocabulary). The cache is advisory: a missing, corrupt or unwritable cache file costs a re-hash,
 // never an error.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { tempPathFor } from '../common/temp-file.js';
 
 const CACHE_FILE = 'model-sha256.json';
 const MAX_ENTRIES = 64;
@@ -51,7 +52,7 @@ function readCache(file: string): Map<string, Entry> {
 
 function writeCache(dir: string, entries: Map<string, Entry>): void {
   const keep = [...entries].sort((a, b) => b[1].usedAt - a[1].usedAt).slice(0, MAX_ENTRIES);
-  const tmp = join(dir, `.${CACHE_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(join(dir, CACHE_FILE));
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(keep) }), { mode: 0o600 });

@@ -1,9 +1,9 @@
 // write.ts — writes a .cairn snapshot (format.ts describes the file): atomically (temp file in the same
 // directory, fsync, rename, fsync dir), streaming the K/V views without gathering them into one buffer.
-import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { tempPathFor } from '../../common/temp-file.js';
 import { Xxh64 } from '../native.js';
 import { ioErr, SnapshotError, snapErr } from './errors.js';
 import { checkFormat, checkTensors, decodeMeta, encodeMeta, headerDigest, parseHeader } from './header.js';
@@ -82,7 +82,7 @@ export async function writeSnapshot(path: string, s: SnapshotData): Promise<{ by
   if (headerLen > MAX_HEADER_BYTES) throw snapErr('SNAP_INPUT', path, 'meta', `header would be ${headerLen} bytes (> ${MAX_HEADER_BYTES})`);
 
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, 'wx', 0o600);

@@ -3,10 +3,10 @@
 // a bad model is never loaded automatically again, across restarts of the app.
 //   { "version": 1, "models": [{ "id": "/real/path/model.gguf", "reason": "…", "at": 1733300000000 }] }
 // A missing file is an empty list; an unreadable one too (the next quarantine rewrites it).
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Quarantine } from '../../common/schemas.js';
+import { tempPathFor } from '../../common/temp-file.js';
 
 interface Entry extends Quarantine { at: number }
 
@@ -19,7 +19,7 @@ export function modelKey(path: string): string {
 export function writeFileAtomic(path: string, data: string): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, data);

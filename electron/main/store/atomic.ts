@@ -1,9 +1,9 @@
 // atomic.ts — whole-file replacement that survives a crash at any instant (RELIABILITY.md): the new
 // bytes go to a temp file in the same folder, are fsynced, renamed over the old name, and the folder
 // is fsynced so the rename itself is durable. A reader sees the old file or the new one, never a mix.
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { isTempName, tempPathFor } from '../../common/temp-file.js';
 
 /** Makes a folder's entries (created, renamed, removed files) durable. No-op where a folder cannot
  *  be opened for fsync (Windows). */
@@ -26,7 +26,7 @@ export async function writeFileDurable(path: string, data: string | Uint8Array):
 /** Replaces `path` atomically with `data`: temp file beside it, fsync, rename, fsync the folder. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = tempPathFor(path);
   try {
     await writeFileDurable(tmp, data);
     await rename(tmp, path);
@@ -37,5 +37,5 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await fsyncDir(dir);
 }
 
-/** True for the temp files writeFileAtomic leaves behind when the process dies mid-write. */
-export const isAtomicTemp = (name: string) => /^\..+\.tmp-\d+-[0-9a-f]{8}$/.test(name);
+/** True for the temp files writeFileAtomic (and the engine's snapshot writer) leave behind when the process dies mid-write. */
+export const isAtomicTemp = isTempName;

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, append
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, StoreError } from './store.js';
+import { tempPathFor } from '../../common/temp-file.js';
 import { encodeRecord } from './journal.js';
 import { newId } from './ids.js';
 import { defaultConversationSettings as settings } from './settings.js';
@@ -187,7 +188,7 @@ describe('conversation store', () => {
     await r.close();
   });
 
-  test('leftovers of a crash during create or delete are removed; atomic temp files too', async () => {
+  test('leftovers of a crash during create or delete are removed; temp files of the store and the snapshot writer too', async () => {
     const dir = tmp();
     const s = await openStore(dir);
     const c = await s.create({ settings });
@@ -195,6 +196,8 @@ describe('conversation store', () => {
     mkdirSync(join(dir, 'conversations', '.new-abc'));
     mkdirSync(join(dir, 'conversations', '.del-def'));
     writeFileSync(join(dir, 'conversations', c.id, '.meta.json.tmp-123-0badc0de'), 'partial');
+    // the engine host's snapshot writer names its temp the same way (a kill mid-save leaves one)
+    writeFileSync(tempPathFor(join(dir, 'conversations', c.id, 'kv.cairn')), 'partial snapshot');
     const r = await openStore(dir);
     expect(readdirSync(join(dir, 'conversations'))).toEqual([c.id]);
     expect(readdirSync(join(dir, 'conversations', c.id)).sort()).toEqual(['journal.log', 'meta.json']);
