@@ -265,7 +265,6 @@ static void att16_worker(void *ctx, int ith, int nth) {
 
 /* Decode form (one token, backend attn_dec): an item per KV head, its group's queries together. */
 static void attdec_worker(void *ctx, int ith, int nth) {
-    (void)ith; (void)nth;
     att_job *j = ctx;
     cairn_model *m = j->m;
     const cairn_model_info *in = &m->info;

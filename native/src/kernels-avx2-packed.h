@@ -58,7 +58,7 @@ INLINE void p2_transpose(const __m256i *r, __m256i *q) {
 
 /* Packs 8 rows' units [u0, u0 + nu). */
 static void p2_pack(const int K, p2_unit *pu, const uint8_t *w, size_t ws, int64_t u0, int64_t nu) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int64_t i = 0; i < nu; i++) {
         const int64_t u = u0 + i;
         __m256i rows[P2_ROWS];
@@ -81,12 +81,8 @@ static void p2_pack(const int K, p2_unit *pu, const uint8_t *w, size_t ws, int64
                 rows[r] = _mm256_and_si256(sb & 1 ? _mm256_srli_epi16(q, 4) : q, m4);
             } else { /* q6_K: unit k of a block = quarter k % 4 of half k / 4 */
                 const block_q6_K *xb = (const block_q6_K *)row + u / 8;
-                const int k = (int)(u % 8), qq = k % 4;
-                const __m256i l = _mm256_loadu_si256((const __m256i *)(xb->ql + 64 * (k / 4) + 32 * (qq % 2)));
-                const __m256i hb = _mm256_loadu_si256((const __m256i *)(xb->qh + 32 * (k / 4)));
-                const __m256i lo = _mm256_and_si256(qq < 2 ? l : _mm256_srli_epi16(l, 4), m4);
-                const __m256i hi = _mm256_and_si256(_mm256_srl_epi16(hb, _mm_cvtsi32_si128(2 * qq)), m3);
-                rows[r] = _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));
+                const int k = (int)(u % 8);
+                rows[r] = q6_quarter(xb->ql + 64 * (k / 4), xb->qh + 32 * (k / 4), k % 4);
                 const float dx = f16(xb->d);
                 d[r] = dx * xb->scales[2 * k]; m[r] = dx * xb->scales[2 * k + 1];
             }
@@ -95,15 +91,6 @@ static void p2_pack(const int K, p2_unit *pu, const uint8_t *w, size_t ws, int64
         pu[i].d = _mm256_loadu_ps(d);
         pu[i].m = _mm256_loadu_ps(m);
     }
-}
-
-/* sum of 32 int8 */
-INLINE int p2_sum32(const int8_t *y) {
-    const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)y), _mm256_set1_epi8((char)0x80)),
-                                        _mm256_setzero_si256()); /* 4 x sum(y + 128) */
-    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
-    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
-    return _mm_cvtsi128_si32(t) - 32 * 128;
 }
 
 /* The columns' per-unit terms: pa[c * P2_SEG + i] for unit u0 + i. */
@@ -116,7 +103,7 @@ static void p2_prep(const int K, p2_act *pa, const uint8_t *a, size_t as, int64_
             if (K == P2_Q4_0 || K == P2_Q8_0) {
                 const block_q8_0 *yb = (const block_q8_0 *)(a + c * as) + u;
                 p->dy = f16(yb->d);
-                if (K == P2_Q4_0) p->o0 = -8 * p2_sum32(yb->qs);
+                if (K == P2_Q4_0) p->o0 = -8 * sum_i8x32(yb->qs);
             } else {
                 const block_q8_K *yb = (const block_q8_K *)(a + c * as) + u / 8;
                 const int k = (int)(u % 8);

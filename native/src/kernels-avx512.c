@@ -346,12 +346,7 @@ INLINE void gemm_packed(const int Q8, int64_t n, float *out, size_t ldo, const u
             for (int64_t c = 0; c < ncg; c++)
                 for (int64_t b = 0; b < nbs; b++) {
                     const block_q8_0 *yb = (const block_q8_0 *)(a + (j0 + c) * as) + b0 + b;
-                    const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)yb->qs), _mm256_set1_epi8((char)0x80));
-                    const __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256()); /* 4 x sum(y + 128) */
-                    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
-                    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
-                    const int sum = _mm_cvtsi128_si32(t) - 32 * 128;
-                    ys[c * PACK_SEG + b] = -(Q8 ? 128 : 8) * sum;
+                    ys[c * PACK_SEG + b] = -(Q8 ? 128 : 8) * sum_i8x32(yb->qs);
                     dy[c * PACK_SEG + b] = f16(yb->d);
                 }
             for (int64_t p = 0; p < np; p++) {
@@ -496,7 +491,6 @@ typedef struct { __m512i q[8]; __m512 d0, d1; } packed_q6;
 
 static void pack_panel_q6_K(packed_q6 *pk, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
     const __m512i idx = _mm512_setr_epi32(0, 64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768, 832, 896, 960);
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
     for (int64_t b = 0; b < nbs; b++) {
         uint32_t t[PACK_ROWS][64];           /* row r: 256 unsigned 6-bit values in element order */
         float d[PACK_ROWS][16];
@@ -504,18 +498,8 @@ static void pack_panel_q6_K(packed_q6 *pk, const uint8_t *w, size_t ws, int64_t 
             const block_q6_K *xb = (const block_q6_K *)(w + r * ws) + b0 + b;
             const float dx = f16(xb->d);
             for (int k = 0; k < 16; k++) d[r][k] = dx * xb->scales[k];
-            for (int h = 0; h < 2; h++) {
-                const uint8_t *ql = xb->ql + 64 * h, *qhp = xb->qh + 32 * h;
-                const __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
-                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-                uint8_t *o = (uint8_t *)t[r] + 128 * h;
-                _mm256_storeu_si256((__m256i *)(o + 0),  _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4)));
-                _mm256_storeu_si256((__m256i *)(o + 32), _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_slli_epi16(m3, 2)), 2)));
-                _mm256_storeu_si256((__m256i *)(o + 64), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, _mm256_slli_epi16(m3, 4))));
-                _mm256_storeu_si256((__m256i *)(o + 96), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                                                         _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_slli_epi16(m3, 6)), 2)));
-            }
+            for (int k = 0; k < 8; k++) /* quarter k % 4 of half k / 4 */
+                _mm256_storeu_si256((__m256i *)((uint8_t *)t[r] + 32 * k), q6_quarter(xb->ql + 64 * (k / 4), xb->qh + 32 * (k / 4), k % 4));
         }
         for (int u = 0; u < 8; u++) {
             packed_q6 *o = pk + b * 8 + u;

@@ -60,13 +60,12 @@ INLINE __m256 hsum8x8(const __m256 *v) {
     return _mm256_add_ps(_mm256_permute2f128_ps(u[0], u[1], 0x20), _mm256_permute2f128_ps(u[0], u[1], 0x31));
 }
 
-/* nq <= ATT_DEC_MAX_Q queries of one token sharing a KV head, all over positions [0, n_past). */
-#define ATT_DEC_MAX_Q CAIRN_ATTN_DEC_MAX_Q
+/* nq <= CAIRN_ATTN_DEC_MAX_Q queries of one token sharing a KV head, all over positions [0, n_past). */
 static void x86_attn_dec(int nq, int64_t hd, const float *const *q, float *const *out, int64_t n_past,
                          const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale) {
-    float qs[ATT_DEC_MAX_Q][ATT2_MAX_HD] __attribute__((aligned(32))), o[ATT_DEC_MAX_Q][ATT2_MAX_HD] __attribute__((aligned(32)));
+    float qs[CAIRN_ATTN_DEC_MAX_Q][ATT2_MAX_HD] __attribute__((aligned(32))), o[CAIRN_ATTN_DEC_MAX_Q][ATT2_MAX_HD] __attribute__((aligned(32)));
     float kf[ATT2_PB][ATT2_MAX_HD] __attribute__((aligned(32))), vf[ATT2_PB][ATT2_MAX_HD] __attribute__((aligned(32)));
-    float m[ATT_DEC_MAX_Q], l[ATT_DEC_MAX_Q];
+    float m[CAIRN_ATTN_DEC_MAX_Q], l[CAIRN_ATTN_DEC_MAX_Q];
     for (int i = 0; i < nq; i++) {
         for (int64_t d = 0; d < hd; d++) { qs[i][d] = q[i][d] * scale; o[i][d] = 0.0f; }
         m[i] = -INFINITY; l[i] = 0.0f;

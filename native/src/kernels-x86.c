@@ -100,6 +100,26 @@ INLINE __m256i bits_to_0x10(const uint8_t *qh) {
     return _mm256_and_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));
 }
 
+/* The sum of 32 int8 (psadbw on y + 128). */
+INLINE int sum_i8x32(const int8_t *y) {
+    const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)y), _mm256_set1_epi8((char)0x80)),
+                                        _mm256_setzero_si256()); /* 4 x sum(y + 128) */
+    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+    t = _mm_add_epi64(t, _mm_unpackhi_epi64(t, t));
+    return _mm_cvtsi128_si32(t) - 32 * 128;
+}
+
+/* Quarter qq (0..3) of a q6_K half (ql: its 64 low-bit bytes, qh: its 32 high-bit bytes): the 32
+ * unsigned 6-bit values of the half's elements 32qq .. 32qq + 31 (low nibbles of ql[32 (qq % 2) ..],
+ * high nibbles for qq >= 2; bits 2qq, 2qq + 1 of qh). */
+INLINE __m256i q6_quarter(const uint8_t *ql, const uint8_t *qh, int qq) {
+    const __m256i l = _mm256_loadu_si256((const __m256i *)(ql + 32 * (qq % 2)));
+    const __m256i lo = _mm256_and_si256(qq < 2 ? l : _mm256_srli_epi16(l, 4), _mm256_set1_epi8(0x0F));
+    const __m256i hi = _mm256_and_si256(_mm256_srl_epi16(_mm256_loadu_si256((const __m256i *)qh), _mm_cvtsi32_si128(2 * qq)),
+                                        _mm256_set1_epi8(0x03));
+    return _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));
+}
+
 /* Writes the R x C tile of 8-lane accumulators. */
 #define STORE_TILE(R, C)                                                        \
     UNROLL for (int c = 0; c < C; c++)                                          \
@@ -444,7 +464,6 @@ INLINE __m256i q6_scale_pair(__m128i scales, int k) {
 
 INLINE void tile_q6_K(TILE_PARAMS) {
     ZERO_TILE(R, C)
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
     for (int64_t b = 0; b < nb; b++) {
         float dy[TILE_C];
         UNROLL for (int c = 0; c < C; c++) dy[c] = ((const block_q8_K *)(a + c * as) + b)->d;
@@ -460,21 +479,12 @@ INLINE void tile_q6_K(TILE_PARAMS) {
                 sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5));
             }
             UNROLL for (int h = 0; h < 2; h++) {
-                const uint8_t *ql = xb->ql + 64 * h, *qhp = xb->qh + 32 * h;
-                const __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
-                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-                __m256i q[4];
-                q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m3), 4));
-                q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_slli_epi16(m3, 2)), 2));
-                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, _mm256_slli_epi16(m3, 4)));
-                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                       _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_slli_epi16(m3, 6)), 2));
                 UNROLL for (int k = 0; k < 4; k++) {
+                    const __m256i q = q6_quarter(xb->ql + 64 * h, xb->qh + 32 * h, k);
                     const __m256i s = q6_scale_pair(scales, 4 * h + k);
                     UNROLL for (int c = 0; c < C; c++) {
                         const int8_t *q8 = ((const block_q8_K *)(a + c * as) + b)->qs + 128 * h + 32 * k;
-                        const __m256i p = _mm256_maddubs_epi16(q[k], _mm256_loadu_si256((const __m256i *)q8));
+                        const __m256i p = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *)q8));
                         sumi[c] = dot_s16(sumi[c], p, s);
                     }
                 }
