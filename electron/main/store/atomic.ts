@@ -3,7 +3,7 @@
 // is fsynced so the rename itself is durable. A reader sees the old file or the new one, never a mix.
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isTempName, tempPathFor } from '../../common/temp-file.js';
+import { tempPathFor } from '../../common/temp-file.js';
 
 /** Makes a folder's entries (created, renamed, removed files) durable. No-op where a folder cannot
  *  be opened for fsync (Windows). */
@@ -36,6 +36,3 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   await fsyncDir(dir);
 }
-
-/** True for the temp files writeFileAtomic (and the engine's snapshot writer) leave behind when the process dies mid-write. */
-export const isAtomicTemp = isTempName;

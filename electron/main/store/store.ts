@@ -9,7 +9,8 @@ import type {
   ConversationDetail, ConversationSettings, ConversationSummary, ErrorCode, Message, Quarantine, SearchHit,
 } from '../../common/schemas.js';
 import { ConversationSettings as SettingsSchema, Id, Message as MessageSchema } from '../../common/schemas.js';
-import { fsyncDir, isAtomicTemp, writeFileAtomic, writeFileDurable } from './atomic.js';
+import { fsyncDir, writeFileAtomic, writeFileDurable } from './atomic.js';
+import { isTempName } from '../../common/temp-file.js';
 import { newId } from './ids.js';
 import { encodeRecord, JournalWriter, scanJournal } from './journal.js';
 import { FORMAT_VERSION, JournalRecord, Meta } from './records.js';
@@ -116,7 +117,7 @@ export class FileStore implements ConversationStore {
 
   private async loadOne(id: string): Promise<void> {
     const dir = this.folder(id);
-    for (const name of await readdir(dir)) if (isAtomicTemp(name)) await rm(join(dir, name), { force: true });
+    for (const name of await readdir(dir)) if (isTempName(name)) /* a writer's temp left by a crash (temp-file.ts) */ await rm(join(dir, name), { force: true });
     let read: ReadResult;
     try { read = await readConversation(dir, id); } catch (e) {
       if (!(e instanceof Corrupt)) throw e;
