@@ -70,15 +70,24 @@ test('stop keeps the partial answer', async () => {
   // built-in model's answers here end after a median of ~60 tokens, a third of them run past 100):
   // then ask again, up to eight times; one of them must be stopped with its text kept
   for (let attempt = 1; ; attempt++) {
+    const before = await page.getByTestId('message-assistant').last().getAttribute('data-message-id');
     await ask('Tell me a very long story about the sea.');
+    // every animation frame (expect's polls back off to 100 ms and more, as long as a whole answer
+    // here takes), until the new answer streams text or has ended
+    const seen = await page.waitForFunction((prev) => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      const a = all[all.length - 1];
+      if (!a || a.getAttribute('data-message-id') === prev) return null;
+      if (a.getAttribute('data-status') !== 'streaming') return 'ended';
+      return /\S/.test(a.querySelector('.markdown')?.textContent ?? '') ? 'streaming' : null;
+    }, before, { polling: 'raf' });
+    if (await seen.jsonValue() === 'streaming') await page.getByTestId('stop-button').click({ timeout: 5000 }).catch(() => undefined);
     const answer = page.getByTestId('message-assistant').last();
-    await expect(answer.locator('.markdown')).toHaveText(/\S/);
-    if (attempt === 1) await screenshots(page, '02b-streaming');
-    if (await answer.getAttribute('data-status') === 'streaming') await page.getByTestId('stop-button').click({ timeout: 5000 }).catch(() => undefined);
     await expect(answer).not.toHaveAttribute('data-status', 'streaming');
     if ((await answer.getByTestId('message-stats').innerText()).includes('stopped')) {
       await expect(answer).toHaveAttribute('data-status', 'done');
       await expect(answer.locator('.markdown')).toHaveText(/\S/);
+      await screenshots(page, '02b-stopped');
       break;
     }
     expect(attempt, 'each answer ended before Stop could land').toBeLessThan(8);
