@@ -440,15 +440,15 @@ static int attention_off(int nq, int64_t hd, float (*qbuf)[128], float (*obuf)[1
 
 /* Batched attention (attn16: idle lanes, per-lane causal limits that end inside, at and past
  * 16-position blocks) and decode attention (attn_dec: one limit for a group of up to 8 queries,
- * inside and at 8-position blocks), head sizes 64 and 128, scores large enough that the running
- * max moves. */
+ * inside and at 8-position blocks, and past 64-position chunks), head sizes 64 and 128 (and 40 for
+ * attn_dec: a head that is not a multiple of 16), scores large enough that the running max moves. */
 static void test_attention(const backend *bk) {
     if (!bk->k->attn16 && !bk->k->attn_dec) return;
     const int64_t kv_stride = 2 * 128 + 16, max_pos = 150;
     uint16_t *kc = malloc(max_pos * kv_stride * 2), *vc = malloc(max_pos * kv_stride * 2);
     for (int64_t i = 0; i < max_pos * kv_stride; i++) { kc[i] = cairn_fp32_to_fp16(frand(-1, 1)); vc[i] = cairn_fp32_to_fp16(frand(-1, 1)); }
-    static const int64_t hds[] = { 64, 128 };
-    for (int hi = 0; hi < 2; hi++)
+    static const int64_t hds[] = { 64, 128, 40 };
+    for (int hi = 0; hi < 3; hi++)
         for (int nq = 1; nq <= 16; nq += 5) {
             const int64_t hd = hds[hi];
             float qbuf[16][128], obuf[16][128];
@@ -459,14 +459,14 @@ static void test_attention(const backend *bk) {
                 np[i] = i == 0 ? 1 : i == 1 ? 16 : i == 2 ? 17 : 1 + (int64_t)(rnd() % max_pos);
             }
             const float scale = 1.0f / sqrtf((float)hd);
-            if (bk->k->attn16) {
+            if (bk->k->attn16 && hd % 16 == 0) {
                 bk->k->attn16(nq, hd, q, o, np, kc + 16, vc + 16, (size_t)kv_stride, scale); /* a KV head at offset 16 */
                 const int bad = attention_off(nq, hd, qbuf, obuf, np, kc, vc, kv_stride, scale);
                 CHECK(bad == 0, "%s attn16 hd=%lld nq=%d: %d outputs off", bk->name, (long long)hd, nq, bad);
             }
             if (bk->k->attn_dec && nq <= CAIRN_ATTN_DEC_MAX_Q) {
-                static const int64_t lims[] = { 1, 8, 13, 150 };
-                for (int li = 0; li < 4; li++) {
+                static const int64_t lims[] = { 1, 8, 13, 64, 150 };
+                for (int li = 0; li < 5; li++) {
                     for (int i = 0; i < nq; i++) np[i] = lims[li];
                     bk->k->attn_dec(nq, hd, q, o, lims[li], kc + 16, vc + 16, (size_t)kv_stride, scale);
                     const int bad = attention_off(nq, hd, qbuf, obuf, np, kc, vc, kv_stride, scale);
