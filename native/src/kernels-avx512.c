@@ -273,7 +273,8 @@ INLINE int64_t gemv(const int Q8, int64_t n, float *out, const uint8_t *w, size_
  * copied as a whole): for each block, 8 registers of 16 rows x 4 consecutive unsigned bytes.
  * One vpdpbusd with the column's 4 activation bytes broadcast from memory then advances 16
  * rows at once, the 16 lanes are the 16 rows' sums (no horizontal reduction), and the block's
- * scales are one 16-lane vector. The unsigned weights' offset (8 for q4_0, 128 for q8_0) is
+ * scales are one 16-lane vector. A block's 8 products run across the tile's columns (8
+ * independent chains per weight register) rather than down one column's chain of 8. The unsigned weights' offset (8 for q4_0, 128 for q8_0) is
  * the accumulator start, -offset * sum(y), computed once per (column, block) for all panels. */
 #define PACK_ROWS   16
 #define PACK_SEG    32     /* blocks per K-segment: panel 32 x 576 B = 18 KiB */
@@ -289,23 +290,43 @@ typedef struct {
     __m512  d;             /* lane r = row r's block scale */
 } packed_block;
 
-/* Packs PACK_ROWS rows' blocks [b0, b0 + nbs) of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights. */
+/* Packs PACK_ROWS rows' blocks [b0, b0 + nbs) of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights. Register
+ * z[r] holds rows r and r + 8 (8 dwords each, one per 256-bit half); an 8 x 8 dword transpose
+ * inside both halves at once (unpacks within 128-bit lanes, then a qword permute across them)
+ * leaves z[g] = dword g of the 16 rows, lane r = row r: 24 shuffles a block where 8 gathers of
+ * 16 dwords cost several times more. */
 INLINE void pack_panel(const int Q8, packed_block *pb, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
     const size_t bsz = Q8 ? sizeof(block_q8_0) : sizeof(block_q4_0);
+    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
     for (int64_t b = 0; b < nbs; b++) {
-        uint32_t t[PACK_ROWS][8];
+        __m512i z[8], t[8];
         float d[PACK_ROWS];
         for (int r = 0; r < PACK_ROWS; r++) {
             const uint8_t *xb = w + r * ws + (b0 + b) * bsz;
             uint16_t h; memcpy(&h, xb, 2);
             d[r] = f16(h);
-            __m256i u;
-            if (Q8) u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80));
-            else    u = unpack_nibbles(xb + 2);
-            _mm256_storeu_si256((__m256i *)t[r], u);
         }
-        const __m512i idx = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
-        UNROLL for (int g = 0; g < 8; g++) pb[b].q[g] = _mm512_i32gather_epi32(_mm512_add_epi32(idx, _mm512_set1_epi32(g)), t, 4);
+        UNROLL for (int r = 0; r < 8; r++) {
+            __m256i u[2];
+            UNROLL for (int k = 0; k < 2; k++) {
+                const uint8_t *xb = w + (r + 8 * k) * ws + (b0 + b) * bsz + 2;
+                u[k] = Q8 ? _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)xb), _mm256_set1_epi8((char)0x80)) : unpack_nibbles(xb);
+            }
+            z[r] = _mm512_inserti64x4(_mm512_castsi256_si512(u[0]), u[1], 1);
+        }
+        UNROLL for (int k = 0; k < 4; k++) {
+            t[2 * k] = _mm512_unpacklo_epi32(z[2 * k], z[2 * k + 1]);
+            t[2 * k + 1] = _mm512_unpackhi_epi32(z[2 * k], z[2 * k + 1]);
+        }
+        UNROLL for (int k = 0; k < 2; k++) UNROLL for (int h = 0; h < 2; h++) {
+            z[4 * k + 2 * h] = _mm512_unpacklo_epi64(t[4 * k + h], t[4 * k + h + 2]);
+            z[4 * k + 2 * h + 1] = _mm512_unpackhi_epi64(t[4 * k + h], t[4 * k + h + 2]);
+        }
+        /* z[0..3] (rows 0-3 | 8-11) hold dwords {0,4}, {1,5}, {2,6}, {3,7}; z[4..7] the same of rows 4-7 | 12-15 */
+        UNROLL for (int g = 0; g < 4; g++) {
+            pb[b].q[g] = _mm512_permutex2var_epi64(z[g], lo, z[g + 4]);
+            pb[b].q[g + 4] = _mm512_permutex2var_epi64(z[g], hi, z[g + 4]);
+        }
         pb[b].d = _mm512_loadu_ps(d);
     }
 }
@@ -317,13 +338,18 @@ INLINE void packed_tile(const int C, const packed_block *pb, int64_t nbs, const 
     UNROLL for (int c = 0; c < C; c++) acc[c] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nbs; b++) {
         const packed_block *p = pb + b;
-        UNROLL for (int c = 0; c < C; c++) {
-            const block_q8_0 *yb = (const block_q8_0 *)(a + c * as) + b;
-            int32_t y4[8]; memcpy(y4, yb->qs, 32);
-            __m512i s = _mm512_set1_epi32(ys[c * ystride + b]);
-            UNROLL for (int g = 0; g < 8; g++) s = _mm512_dpbusd_epi32(s, p->q[g], _mm512_set1_epi32(y4[g]));
-            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(p->d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
+        /* the C columns' sums advance together: C independent vpdpbusd chains, not one chain of 8 */
+        __m512i s[8];
+        UNROLL for (int c = 0; c < C; c++) s[c] = _mm512_set1_epi32(ys[c * ystride + b]);
+        UNROLL for (int g = 0; g < 8; g++) {
+            const __m512i q = _mm512_load_si512(&p->q[g]);
+            UNROLL for (int c = 0; c < C; c++) {
+                int32_t y4; memcpy(&y4, ((const block_q8_0 *)(a + c * as) + b)->qs + 4 * g, 4);
+                s[c] = _mm512_dpbusd_epi32(s[c], q, _mm512_set1_epi32(y4));
+            }
         }
+        UNROLL for (int c = 0; c < C; c++)
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[c]), _mm512_mul_ps(p->d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
     }
     UNROLL for (int c = 0; c < C; c++) {
         float *o = out + c * ldo;
