@@ -290,43 +290,54 @@ typedef struct {
     __m512  d;             /* lane r = row r's block scale */
 } packed_block;
 
-/* Packs PACK_ROWS rows' blocks [b0, b0 + nbs) of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights. Register
- * z[r] holds rows r and r + 8 (8 dwords each, one per 256-bit half); an 8 x 8 dword transpose
- * inside both halves at once (unpacks within 128-bit lanes, then a qword permute across them)
- * leaves z[g] = dword g of the 16 rows, lane r = row r: 24 shuffles a block where 8 gathers of
- * 16 dwords cost several times more. */
+/* q[g] lane r = dword g of u[r], for 16 rows of 32 bytes (8 dwords). Register z[r] holds rows r
+ * and r + 8, one per 256-bit half; an 8 x 8 dword transpose inside both halves at once (unpacks
+ * within 128-bit lanes, then a qword permute across them) leaves dword g of the 16 rows in one
+ * register: 24 shuffles, where 8 gathers of 16 dwords cost several times more. */
+INLINE void transpose_16x8(__m512i *q, const __m256i *u) {
+    __m512i z[8], t[8];
+    UNROLL for (int r = 0; r < 8; r++) z[r] = _mm512_inserti64x4(_mm512_castsi256_si512(u[r]), u[r + 8], 1);
+    UNROLL for (int k = 0; k < 4; k++) {
+        t[2 * k] = _mm512_unpacklo_epi32(z[2 * k], z[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_epi32(z[2 * k], z[2 * k + 1]);
+    }
+    UNROLL for (int k = 0; k < 2; k++) UNROLL for (int h = 0; h < 2; h++) {
+        z[4 * k + 2 * h] = _mm512_unpacklo_epi64(t[4 * k + h], t[4 * k + h + 2]);
+        z[4 * k + 2 * h + 1] = _mm512_unpackhi_epi64(t[4 * k + h], t[4 * k + h + 2]);
+    }
+    /* z[0..3] (rows 0-3 | 8-11) hold dwords {0,4}, {1,5}, {2,6}, {3,7} per 128-bit lane; z[4..7] rows 4-7 | 12-15 */
+    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    UNROLL for (int g = 0; g < 4; g++) {
+        q[g] = _mm512_permutex2var_epi64(z[g], lo, z[g + 4]);
+        q[g + 4] = _mm512_permutex2var_epi64(z[g], hi, z[g + 4]);
+    }
+}
+
+/* s[c] += packed weights q[g] (16 rows x 4 bytes) . column c's bytes 4g .. 4g + 3 (at y + c * as),
+ * groups g0 .. g0 + ng - 1: each weight register feeds the C columns' independent chains. */
+INLINE void packed_dots(const int C, __m512i *s, const __m512i *q, int g0, int ng, const int8_t *y, size_t as) {
+    UNROLL for (int g = g0; g < g0 + ng; g++) {
+        const __m512i wq = _mm512_load_si512(q + g);
+        UNROLL for (int c = 0; c < C; c++) {
+            int32_t y4; memcpy(&y4, y + c * as + 4 * g, 4);
+            s[c] = _mm512_dpbusd_epi32(s[c], wq, _mm512_set1_epi32(y4));
+        }
+    }
+}
+
+/* Packs PACK_ROWS rows' blocks [b0, b0 + nbs) of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights. */
 INLINE void pack_panel(const int Q8, packed_block *pb, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
     const size_t bsz = Q8 ? sizeof(block_q8_0) : sizeof(block_q4_0);
-    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
     for (int64_t b = 0; b < nbs; b++) {
-        __m512i z[8], t[8];
+        __m256i u[PACK_ROWS];
         float d[PACK_ROWS];
         for (int r = 0; r < PACK_ROWS; r++) {
             const uint8_t *xb = w + r * ws + (b0 + b) * bsz;
             uint16_t h; memcpy(&h, xb, 2);
             d[r] = f16(h);
+            u[r] = Q8 ? _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80)) : unpack_nibbles(xb + 2);
         }
-        UNROLL for (int r = 0; r < 8; r++) {
-            __m256i u[2];
-            UNROLL for (int k = 0; k < 2; k++) {
-                const uint8_t *xb = w + (r + 8 * k) * ws + (b0 + b) * bsz + 2;
-                u[k] = Q8 ? _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)xb), _mm256_set1_epi8((char)0x80)) : unpack_nibbles(xb);
-            }
-            z[r] = _mm512_inserti64x4(_mm512_castsi256_si512(u[0]), u[1], 1);
-        }
-        UNROLL for (int k = 0; k < 4; k++) {
-            t[2 * k] = _mm512_unpacklo_epi32(z[2 * k], z[2 * k + 1]);
-            t[2 * k + 1] = _mm512_unpackhi_epi32(z[2 * k], z[2 * k + 1]);
-        }
-        UNROLL for (int k = 0; k < 2; k++) UNROLL for (int h = 0; h < 2; h++) {
-            z[4 * k + 2 * h] = _mm512_unpacklo_epi64(t[4 * k + h], t[4 * k + h + 2]);
-            z[4 * k + 2 * h + 1] = _mm512_unpackhi_epi64(t[4 * k + h], t[4 * k + h + 2]);
-        }
-        /* z[0..3] (rows 0-3 | 8-11) hold dwords {0,4}, {1,5}, {2,6}, {3,7}; z[4..7] the same of rows 4-7 | 12-15 */
-        UNROLL for (int g = 0; g < 4; g++) {
-            pb[b].q[g] = _mm512_permutex2var_epi64(z[g], lo, z[g + 4]);
-            pb[b].q[g + 4] = _mm512_permutex2var_epi64(z[g], hi, z[g + 4]);
-        }
+        transpose_16x8(pb[b].q, u);
         pb[b].d = _mm512_loadu_ps(d);
     }
 }
@@ -338,16 +349,9 @@ INLINE void packed_tile(const int C, const packed_block *pb, int64_t nbs, const 
     UNROLL for (int c = 0; c < C; c++) acc[c] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nbs; b++) {
         const packed_block *p = pb + b;
-        /* the C columns' sums advance together: C independent vpdpbusd chains, not one chain of 8 */
         __m512i s[8];
         UNROLL for (int c = 0; c < C; c++) s[c] = _mm512_set1_epi32(ys[c * ystride + b]);
-        UNROLL for (int g = 0; g < 8; g++) {
-            const __m512i q = _mm512_load_si512(&p->q[g]);
-            UNROLL for (int c = 0; c < C; c++) {
-                int32_t y4; memcpy(&y4, ((const block_q8_0 *)(a + c * as) + b)->qs + 4 * g, 4);
-                s[c] = _mm512_dpbusd_epi32(s[c], q, _mm512_set1_epi32(y4));
-            }
-        }
+        packed_dots(C, s, p->q, 0, 8, ((const block_q8_0 *)a + b)->qs, as);
         UNROLL for (int c = 0; c < C; c++)
             acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[c]), _mm512_mul_ps(p->d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
     }
@@ -417,10 +421,9 @@ DEFINE_GEMM(q4_K_tiles, QK_K)
 typedef struct { packed_block p; __m512 m; } packed_k4;
 
 static void pack_panel_q4_K(packed_k4 *pk, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
-    const __m512i idx = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
     for (int64_t b = 0; b < nbs; b++)
         for (int sb = 0; sb < 8; sb++) {
-            uint32_t t[PACK_ROWS][8];
+            __m256i u[PACK_ROWS];
             float d[PACK_ROWS], m[PACK_ROWS];
             for (int r = 0; r < PACK_ROWS; r++) {
                 const block_q4_K *xb = (const block_q4_K *)(w + r * ws) + b0 + b;
@@ -429,10 +432,10 @@ static void pack_panel_q4_K(packed_k4 *pk, const uint8_t *w, size_t ws, int64_t 
                 d[r] = f16(xb->d) * sc;
                 m[r] = f16(xb->dmin) * mn;
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(xb->qs + 32 * (sb / 2)));
-                _mm256_storeu_si256((__m256i *)t[r], _mm256_and_si256(sb & 1 ? _mm256_srli_epi16(q, 4) : q, _mm256_set1_epi8(0x0F)));
+                u[r] = _mm256_and_si256(sb & 1 ? _mm256_srli_epi16(q, 4) : q, _mm256_set1_epi8(0x0F));
             }
             packed_k4 *o = pk + b * 8 + sb;
-            UNROLL for (int g = 0; g < 8; g++) o->p.q[g] = _mm512_i32gather_epi32(_mm512_add_epi32(idx, _mm512_set1_epi32(g)), t, 4);
+            transpose_16x8(o->p.q, u);
             o->p.d = _mm512_loadu_ps(d);
             o->m = _mm512_loadu_ps(m);
         }
@@ -446,12 +449,11 @@ INLINE void packed_tile_q4_K(const int C, const packed_k4 *pk, int64_t nbs, cons
     for (int64_t b = 0; b < nbs; b++)
         for (int sb = 0; sb < 8; sb++) {
             const packed_k4 *p = pk + b * 8 + sb;
+            __m512i s[8];
+            UNROLL for (int c = 0; c < C; c++) s[c] = _mm512_setzero_si512();
+            packed_dots(C, s, p->p.q, 0, 8, ((const block_q8_K *)a + b)->qs + 32 * sb, as);
             UNROLL for (int c = 0; c < C; c++) {
-                const block_q8_K *yb = (const block_q8_K *)(a + c * as) + b;
-                int32_t y4[8]; memcpy(y4, yb->qs + 32 * sb, 32);
-                __m512i s = _mm512_setzero_si512();
-                UNROLL for (int g = 0; g < 8; g++) s = _mm512_dpbusd_epi32(s, p->p.q[g], _mm512_set1_epi32(y4[g]));
-                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(p->p.d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[c]), _mm512_mul_ps(p->p.d, _mm512_set1_ps(dy[c * ystride + b])), acc[c]);
                 acc[c] = _mm512_fnmadd_ps(p->m, _mm512_set1_ps(ym[c * ystride * 8 + b * 8 + sb]), acc[c]);
             }
         }
@@ -516,26 +518,22 @@ DEFINE_GEMM(q6_K_tiles, QK_K)
 typedef struct { __m512i q[8]; __m512 d0, d1; } packed_q6;
 
 static void pack_panel_q6_K(packed_q6 *pk, const uint8_t *w, size_t ws, int64_t b0, int64_t nbs) {
-    const __m512i idx = _mm512_setr_epi32(0, 64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768, 832, 896, 960);
-    for (int64_t b = 0; b < nbs; b++) {
-        uint32_t t[PACK_ROWS][64];           /* row r: 256 unsigned 6-bit values in element order */
-        float d[PACK_ROWS][16];
-        for (int r = 0; r < PACK_ROWS; r++) {
-            const block_q6_K *xb = (const block_q6_K *)(w + r * ws) + b0 + b;
-            const float dx = f16(xb->d);
-            for (int k = 0; k < 16; k++) d[r][k] = dx * xb->scales[k];
-            for (int k = 0; k < 8; k++) /* quarter k % 4 of half k / 4 */
-                _mm256_storeu_si256((__m256i *)((uint8_t *)t[r] + 32 * k), q6_quarter(xb->ql + 64 * (k / 4), xb->qh + 32 * (k / 4), k % 4));
-        }
-        for (int u = 0; u < 8; u++) {
-            packed_q6 *o = pk + b * 8 + u;
-            UNROLL for (int g = 0; g < 8; g++) o->q[g] = _mm512_i32gather_epi32(_mm512_add_epi32(idx, _mm512_set1_epi32(8 * u + g)), t, 4);
+    for (int64_t b = 0; b < nbs; b++)
+        for (int k = 0; k < 8; k++) { /* unit k: quarter k % 4 of half k / 4, 256 unsigned 6-bit values in element order */
+            __m256i u[PACK_ROWS];
             float d0[PACK_ROWS], d1[PACK_ROWS];
-            for (int r = 0; r < PACK_ROWS; r++) { d0[r] = d[r][2 * u]; d1[r] = d[r][2 * u + 1]; }
+            for (int r = 0; r < PACK_ROWS; r++) {
+                const block_q6_K *xb = (const block_q6_K *)(w + r * ws) + b0 + b;
+                const float dx = f16(xb->d);
+                d0[r] = dx * xb->scales[2 * k];
+                d1[r] = dx * xb->scales[2 * k + 1];
+                u[r] = q6_quarter(xb->ql + 64 * (k / 4), xb->qh + 32 * (k / 4), k % 4);
+            }
+            packed_q6 *o = pk + b * 8 + k;
+            transpose_16x8(o->q, u);
             o->d0 = _mm512_loadu_ps(d0);
             o->d1 = _mm512_loadu_ps(d1);
         }
-    }
 }
 
 /* ys[c][b*16 + k] = -32 * bsums[k]; dy[c][b] */
@@ -546,16 +544,19 @@ INLINE void packed_tile_q6_K(const int C, const packed_q6 *pk, int64_t nbs, cons
     for (int64_t b = 0; b < nbs; b++)
         for (int u = 0; u < 8; u++) {
             const packed_q6 *p = pk + b * 8 + u;
+            __m512i s0[8], s1[8];
             UNROLL for (int c = 0; c < C; c++) {
-                const block_q8_K *yb = (const block_q8_K *)(a + c * as) + b;
-                int32_t y4[8]; memcpy(y4, yb->qs + 32 * u, 32);
                 const int32_t *yo = ys + (c * ystride + b) * 16 + 2 * u;
-                __m512i s0 = _mm512_set1_epi32(yo[0]), s1 = _mm512_set1_epi32(yo[1]);
-                UNROLL for (int g = 0; g < 4; g++) s0 = _mm512_dpbusd_epi32(s0, p->q[g], _mm512_set1_epi32(y4[g]));
-                UNROLL for (int g = 4; g < 8; g++) s1 = _mm512_dpbusd_epi32(s1, p->q[g], _mm512_set1_epi32(y4[g]));
+                s0[c] = _mm512_set1_epi32(yo[0]);
+                s1[c] = _mm512_set1_epi32(yo[1]);
+            }
+            const int8_t *y = ((const block_q8_K *)a + b)->qs + 32 * u;
+            packed_dots(C, s0, p->q, 0, 4, y, as);
+            packed_dots(C, s1, p->q, 4, 4, y, as);
+            UNROLL for (int c = 0; c < C; c++) {
                 const __m512 vdy = _mm512_set1_ps(dy[c * ystride + b]);
-                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_mul_ps(p->d0, vdy), acc[c]);
-                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(p->d1, vdy), acc[c]);
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[c]), _mm512_mul_ps(p->d0, vdy), acc[c]);
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1[c]), _mm512_mul_ps(p->d1, vdy), acc[c]);
             }
         }
     UNROLL for (int c = 0; c < C; c++) {
