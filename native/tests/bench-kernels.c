@@ -2,6 +2,9 @@
  * Decode (nc = 1): GB/s of weights streamed from a buffer larger than the caches.
  * Hot decode: GB/s on a 512 KiB slab that stays in L2 (compute-bound rate).
  * Prefill (nc = 64): time per activation column relative to decode, on an L2-sized weight slab.
+ * `bench-kernels attn [n_past]`: decode attention (attn_dec) of one token over the 1B shapes' 16
+ * layers (8 KV heads of 4 queries, head size 64), one thread, per layer from its own cache rows
+ * (from memory) and 16 times over one layer's rows (cache-resident where they fit).
  * Build by hand, e.g.:
  *   gcc -O2 -std=c11 -D_GNU_SOURCE -Inative/include -Inative/src native/tests/bench-kernels.c \
  *       build/kernels/obj/*.o -o /tmp/bench-kernels -lm -lpthread && /tmp/bench-kernels [MiB] [types...]
@@ -38,7 +41,43 @@ static void fill(int type, uint8_t *p, size_t rows, int64_t n) {
         }
 }
 
+static void bench_attn_dec(int64_t n_past) {
+    const int64_t hd = 64, kvh = 8, grp = 4, layers = 16, kvd = kvh * hd;
+    const size_t cells = (size_t)(layers * n_past * kvd);
+    uint16_t *kc = malloc(cells * 2), *vc = malloc(cells * 2);
+    for (size_t i = 0; i < cells; i++) {
+        kc[i] = cairn_fp32_to_fp16((float)((int)(rnd() % 2001) - 1000) * 1e-3f);
+        vc[i] = cairn_fp32_to_fp16((float)((int)(rnd() % 2001) - 1000) * 1e-3f);
+    }
+    float q[32][64], o[32][64];
+    for (int i = 0; i < 32; i++) for (int d = 0; d < 64; d++) q[i][d] = (float)((int)(rnd() % 2001) - 1000) * 1e-3f;
+    const cairn_kernels *ks[3] = { cairn_kernels_avx2(), cairn_kernels_avx512(), cairn_kernels_neon() };
+    printf("attn_dec, %lld positions, 16 layers x 8 KV heads x 4 queries, hd 64, one thread: ms per token\n", (long long)n_past);
+    for (int k = 0; k < 3; k++) {
+        if (!ks[k] || !ks[k]->attn_dec) continue;
+        for (int resident = 0; resident < 2; resident++) {
+            double best = 1e9;
+            for (int rep = 0; rep < 5; rep++) {
+                const double t0 = now();
+                for (int64_t l = 0; l < layers; l++) {
+                    const size_t base = (size_t)((resident ? 0 : l) * n_past * kvd);
+                    for (int64_t g = 0; g < kvh; g++) {
+                        const float *qq[4]; float *oo[4];
+                        for (int j = 0; j < grp; j++) { qq[j] = q[g * grp + j]; oo[j] = o[g * grp + j]; }
+                        ks[k]->attn_dec((int)grp, hd, qq, oo, n_past, kc + base + g * hd, vc + base + g * hd, (size_t)kvd, 0.125f);
+                    }
+                }
+                const double dt = now() - t0;
+                if (dt < best) best = dt;
+            }
+            printf("  %-7s %-16s %7.3f ms\n", ks[k]->name, resident ? "one layer x16" : "16 layers", best * 1e3);
+        }
+    }
+    free(kc); free(vc);
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "attn") == 0) { bench_attn_dec(argc > 2 ? atoi(argv[2]) : 544); return 0; }
     const size_t mib = argc > 1 ? (size_t)atoi(argv[1]) : 512;
     const int64_t n = 2048;
     static const int types[] = { CAIRN_TYPE_Q4_0, CAIRN_TYPE_Q8_0, CAIRN_TYPE_Q4_K, CAIRN_TYPE_Q6_K, CAIRN_TYPE_Q5_K,
