@@ -300,8 +300,10 @@ CAIRN_API cairn_status cairn_discard_pages(void *base, uint64_t base_size, uint6
 /* ---- diagnostics ---------------------------------------------------------- */
 
 /* Measures this machine's read bandwidth in bytes/second: n_threads threads sum a
- * `bytes`-sized buffer `reps` times with the widest loads the CPU has (fastest pass). Used by
- * the benchmark to express decode speed as a fraction of the memory-bandwidth ceiling.
+ * `bytes`-sized buffer `reps` times in each of several read patterns (one linear stream per
+ * thread, 4 and 8 interleaved streams) with the widest loads the CPU has; returns the fastest
+ * pass. Used by the benchmark to express decode speed as a fraction of the memory-bandwidth
+ * ceiling.
  * Returns 0 on allocation failure. */
 CAIRN_API double       cairn_measure_read_bandwidth(uint64_t bytes, int32_t n_threads, int32_t reps);
 
