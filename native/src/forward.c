@@ -23,6 +23,12 @@
 
 #define MAX_BATCH   256    /* tokens per internal chunk (bounds engine scratch) */
 #define ROW_CHUNK   16     /* weight rows per work item (decode: one token) */
+/* Decode work items: about DECODE_ITEMS per thread, at most DECODE_MAX_ROWS rows. The decode
+ * kernels spread their tiles over an item's rows (GEMV_SPREAD in kernels-gemm-impl.h), so an item
+ * is a few long streams; 16-row items made them runs of a few KiB. 2, 4 and one item per thread
+ * measured alike on the 2-core dev machine; 4 leaves room to take work from a slow thread. */
+#define DECODE_ITEMS 4
+#define DECODE_MAX_ROWS 1024 /* = GEMV_GROUP: a kernel spreads over at most this many rows */
 #define ROW_CHUNK_BATCH 64 /* ... for several tokens: the packed prefill kernels share their
                             * per-column work (activation sums) across a call's rows */
 
@@ -168,6 +174,14 @@ static void pack_worker(void *ctx, int ith, int nth) {
     j->pack->act_pack(j->act_type, j->ne0, j->act, j->stride, j->n, j->packed, ith, nth);
 }
 
+/* Rows per decode work item: about DECODE_ITEMS per thread, a multiple of ROW_CHUNK. */
+static int64_t decode_rows(int n_w, const cairn_weight *const *w, int nth) {
+    int64_t total = 0;
+    for (int k = 0; k < n_w; k++) total += w[k]->ne1;
+    const int64_t r = total / ((int64_t)DECODE_ITEMS * nth) / ROW_CHUNK * ROW_CHUNK;
+    return CAIRN_MAX((int64_t)ROW_CHUNK, CAIRN_MIN((int64_t)DECODE_MAX_ROWS, r));
+}
+
 /* out_k[t][row] = W_k · x[t] for t < n. All weights must share ne0 and act type. */
 static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cairn_weight *const *w, float *const *out) {
     const cairn_type_traits *tr = cairn_type_traits_get(w[0]->type);
@@ -185,7 +199,7 @@ static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cai
         cairn_pool_run(m->pool, pack_worker, &qj);
     }
     mm_job j = {.n_w = n_w, .act = packed ? qj.packed : qj.act, .act_stride = qj.stride, .nc = n,
-                .rows = n > 1 ? ROW_CHUNK_BATCH : ROW_CHUNK};
+                .rows = n > 1 ? ROW_CHUNK_BATCH : decode_rows(n_w, w, cairn_pool_size(m->pool))};
     for (int k = 0; k < n_w; k++) {
         j.w[k] = w[k];
         j.out[k] = out[k];

@@ -30,10 +30,9 @@ INLINE __m256i kd2_scales_mins2(const uint8_t *p0, const uint8_t *p1) {
 INLINE __m256i kd2_word_ctrl(int k) { return _mm256_set1_epi16((short)(0x8000 | k)); }
 
 /* 4 rows x one q8_K column of q4_K (HB = 0) or q5_K (HB = 1) weights, blocks [0, nb). */
-INLINE void kd2_k4_rows4(const int HB, int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
+INLINE void kd2_k4_rows4(const int HB, int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
     const size_t bsz = HB ? sizeof(block_q5_K) : sizeof(block_q4_K);
     const size_t qs_off = HB ? offsetof(block_q5_K, qs) : offsetof(block_q4_K, qs);
-    const size_t pf = KD2_R * ws;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     const __m256i cmin = _mm256_setr_epi32((int)0x80098008, (int)0x800B800A, (int)0x800D800C, (int)0x800F800E,
                                            (int)0x80098008, (int)0x800B800A, (int)0x800D800C, (int)0x800F800E);
@@ -87,15 +86,15 @@ INLINE void kd2_k4_rows4(const int HB, int64_t nb, float *out, const uint8_t *w,
     _mm256_storeu_ps(mins[1], accm[1]);
     UNROLL for (int r = 0; r < KD2_R; r++) {
         const float *m = mins[r / 2] + 4 * (r % 2);
-        out[r] = hsum_ps(acc[r]) - ((m[0] + m[1]) + (m[2] + m[3]));
+        out[r * os] = hsum_ps(acc[r]) - ((m[0] + m[1]) + (m[2] + m[3]));
     }
 }
 
-/* Whole 4-row tiles of a q4_K / q5_K decode product; returns the rows done. */
+/* 4-row tiles of a q4_K / q5_K decode product, spread over the call's rows (GEMV_SPREAD, the
+ * prefetch 2 rows ahead in each stream); returns the rows done. */
 INLINE int64_t kd2_gemv_k4(const int HB, int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    int64_t i = 0;
-    for (; i + KD2_R <= nr; i += KD2_R) kd2_k4_rows4(HB, n / QK_K, out + i, w + i * ws, ws, a);
-    return i;
+    GEMV_SPREAD(KD2_R, nr, g, nt, t) kd2_k4_rows4(HB, n / QK_K, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
+    return gemv_spread_done(KD2_R, nr);
 }
 
 #endif

@@ -20,11 +20,11 @@
 #define CAIRN_KERNELS_AVX512_KDECODE_H
 
 #define KD_R 4 /* rows per decode tile */
-/* Prefetch distance in tiles: the rows of 4 tiles ahead (18 KiB of q4_K at n = 2048). Against one
- * tile ahead (a few hundred ns at the rate a core streams), one core's q4_K decode on the AMD EPYC
- * dev machine went from a median 28 to 33 GB/s in one interleaved series and 21 to 22 in another
- * (bench-kernels, 5-6 runs each; that machine's neighbours move the level); q6_K did not move. */
-#define KD_PF_TILES 4
+/* Software prefetch distance, in rows of each tile row's stream (GEMV_SPREAD: a stream's next
+ * rows are the next tiles'). With adjacent-row tiles, 4 tiles ahead had beaten 1 (one core, q4_K:
+ * median 28 -> 33 GB/s); with spread tiles 2, 4 and 8 rows ahead measure alike (bench-kernels,
+ * 33-34 GB/s, the hardware prefetchers doing most of it), 4 kept. */
+#define KD_PF_ROWS 4
 
 /* The 12 scale bytes of 4 rows' blocks (at w + r*ws + off + 4) -> lane r: bytes 0..7 the 6-bit
  * scales, bytes 8..15 the 6-bit mins (cairn_get_scale_min_k4's values, 4 rows at once). */
@@ -42,26 +42,33 @@ INLINE __m512i kd_scales_mins4(const uint8_t *w, size_t ws, size_t off) {
     return _mm512_or_si512(lo, hi);
 }
 
-/* pshufb control: words of lanes 0-1 = byte A zero-extended, lanes 2-3 = byte B. */
+/* pshufb control for a packed pair of sub-block sums: in lanes 0-1, words 0-3 = byte A and words
+ * 4-7 = byte A + 1; in lanes 2-3 the same of bytes B and B + 1 (zero-extended). */
 INLINE __m512i kd_pair_ctrl(int A, int B) {
-    const long long x = (long long)(0x0001000100010001ULL * (uint64_t)(0x8000 | A));
-    const long long y = (long long)(0x0001000100010001ULL * (uint64_t)(0x8000 | B));
-    return _mm512_setr_epi64(x, x, x, x, y, y, y, y);
+    const uint64_t w = 0x0001000100010001ULL;
+    const long long a0 = (long long)(w * (uint64_t)(0x8000 | A)), a1 = (long long)(w * (uint64_t)(0x8000 | (A + 1)));
+    const long long b0 = (long long)(w * (uint64_t)(0x8000 | B)), b1 = (long long)(w * (uint64_t)(0x8000 | (B + 1)));
+    return _mm512_setr_epi64(a0, a1, a0, a1, b0, b1, b0, b1);
 }
 
-/* 4 rows x one q8_K column of q4_K (HB = 0) or q5_K (HB = 1) weights, blocks [0, nb). */
-INLINE void kd_k4_rows4(const int HB, int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
+/* 4 rows x one q8_K column of q4_K (HB = 0) or q5_K (HB = 1) weights, blocks [0, nb). Per row and
+ * block: vpdpbusd gives each nibble register's 4-element sums (|sum| <= 4 * 31 * 128, an int16),
+ * two registers pack into one of words (vpackssdw, exact), and one vpdpwssd per packed pair
+ * applies the 6-bit sub-block scales. The rows' scale bytes and float factors go through a
+ * small stack buffer, so each row takes them with a broadcast load rather than a permute. */
+INLINE void kd_k4_rows4(const int HB, int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
     const size_t bsz = HB ? sizeof(block_q5_K) : sizeof(block_q4_K);
     const size_t qs_off = HB ? offsetof(block_q5_K, qs) : offsetof(block_q4_K, qs);
-    const size_t pf = KD_PF_TILES * KD_R * ws;
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    const __m512i c02 = kd_pair_ctrl(0, 2), c13 = kd_pair_ctrl(1, 3), c46 = kd_pair_ctrl(4, 6), c57 = kd_pair_ctrl(5, 7);
+    const __m512i c01 = kd_pair_ctrl(0, 2), c23 = kd_pair_ctrl(4, 6);
     const __m512i cmin = _mm512_set4_epi32((int)0x800F800E, (int)0x800D800C, (int)0x800B800A, (int)0x80098008);
     /* q5_K: bit k of qh[l] is the fifth bit of element 32k + l; per half of a register: bits [2j | 2j + 2] etc. */
     const __m512i hb_l0 = _mm512_setr_epi64(0x0101010101010101LL, 0x0101010101010101LL, 0x0101010101010101LL, 0x0101010101010101LL,
                                             0x0404040404040404LL, 0x0404040404040404LL, 0x0404040404040404LL, 0x0404040404040404LL);
     __m512 acc[KD_R], accm = _mm512_setzero_ps();
     UNROLL for (int r = 0; r < KD_R; r++) acc[r] = _mm512_setzero_ps();
+    _Alignas(64) uint8_t smb[64];
+    _Alignas(32) float ddyb[8];
     for (int64_t b = 0; b < nb; b++) {
         const block_q8_K *yb = (const block_q8_K *)a + b;
         const int8_t *q8 = yb->qs;
@@ -77,18 +84,20 @@ INLINE void kd_k4_rows4(const int HB, int64_t nb, float *out, const uint8_t *w, 
         const size_t off = (size_t)b * bsz;
         uint32_t dm[KD_R];
         UNROLL for (int r = 0; r < KD_R; r++) memcpy(&dm[r], w + r * ws + off, 4);
-        const __m512 ddy = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dm)), _mm256_set1_ps(yb->d)));
+        const __m256 ddy = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dm)), _mm256_set1_ps(yb->d));
         const __m512i sm = kd_scales_mins4(w, ws, off);
+        _mm512_store_si512(smb, sm);
+        _mm256_store_ps(ddyb, ddy);
         /* mins: lane r of accm gathers row r's dmin * dy * sum(m * bsum) (4 partial lanes) */
         const __m512i mp = _mm512_madd_epi16(_mm512_shuffle_epi8(sm, cmin), bsp);
         accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(mp),
-                               _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7), ddy), accm);
+                               _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7), _mm512_castps256_ps512(ddy)), accm);
         UNROLL for (int r = 0; r < KD_R; r++) {
             const uint8_t *xb = w + r * ws + off;
             _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
             _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
             _mm_prefetch((const char *)xb + pf + 128, _MM_HINT_T1);
-            const __m512i sr = _mm512_permutexvar_epi32(_mm512_add_epi32(_mm512_set1_epi32(4 * r), _mm512_set4_epi32(3, 2, 1, 0)), sm);
+            const __m512i sr = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)(smb + 16 * r)));
             const __m512i q0 = _mm512_loadu_si512(xb + qs_off), q1 = _mm512_loadu_si512(xb + qs_off + 64);
             __m512i x[4] = { _mm512_and_si512(q0, m4), _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4),
                              _mm512_and_si512(q1, m4), _mm512_and_si512(_mm512_srli_epi16(q1, 4), m4) };
@@ -100,24 +109,24 @@ INLINE void kd_k4_rows4(const int HB, int64_t nb, float *out, const uint8_t *w, 
                     x[k] = _mm512_mask_add_epi8(x[k], _mm512_test_epi8_mask(qh, bit), x[k], _mm512_set1_epi8(16));
                 }
             }
-            __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_maddubs_epi16(x[0], y[0]), _mm512_shuffle_epi8(sr, c02));
-            s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(x[1], y[1]), _mm512_shuffle_epi8(sr, c13));
-            s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(x[2], y[2]), _mm512_shuffle_epi8(sr, c46));
-            s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(x[3], y[3]), _mm512_shuffle_epi8(sr, c57));
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(_mm512_set1_epi32(2 * r), ddy), acc[r]);
+            const __m512i z = _mm512_setzero_si512();
+            const __m512i p01 = _mm512_packs_epi32(_mm512_dpbusd_epi32(z, x[0], y[0]), _mm512_dpbusd_epi32(z, x[1], y[1]));
+            const __m512i p23 = _mm512_packs_epi32(_mm512_dpbusd_epi32(z, x[2], y[2]), _mm512_dpbusd_epi32(z, x[3], y[3]));
+            const __m512i s = _mm512_dpwssd_epi32(_mm512_madd_epi16(p01, _mm512_shuffle_epi8(sr, c01)), p23, _mm512_shuffle_epi8(sr, c23));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(ddyb[2 * r]), acc[r]);
         }
     }
     float mins[16];
     _mm512_storeu_ps(mins, accm);
     UNROLL for (int r = 0; r < KD_R; r++)
-        out[r] = _mm512_reduce_add_ps(acc[r]) - ((mins[4 * r] + mins[4 * r + 1]) + (mins[4 * r + 2] + mins[4 * r + 3]));
+        out[r * os] = _mm512_reduce_add_ps(acc[r]) - ((mins[4 * r] + mins[4 * r + 1]) + (mins[4 * r + 2] + mins[4 * r + 3]));
 }
 
-/* Whole 4-row tiles of a q4_K / q5_K decode product; returns the rows done. */
+/* 4-row tiles of a q4_K / q5_K decode product, spread over the call's rows (GEMV_SPREAD); returns
+ * the rows done. */
 INLINE int64_t kd_gemv_k4(const int HB, int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    int64_t i = 0;
-    for (; i + KD_R <= nr; i += KD_R) kd_k4_rows4(HB, n / QK_K, out + i, w + i * ws, ws, a);
-    return i;
+    GEMV_SPREAD(KD_R, nr, g, nt, t) kd_k4_rows4(HB, n / QK_K, out + g + t, nt, w + (g + t) * ws, nt * ws, KD_PF_ROWS * ws, a);
+    return gemv_spread_done(KD_R, nr);
 }
 
 /* vpermw index: every word of lane t = t0 + t. */
@@ -127,8 +136,7 @@ INLINE __m512i kd_lane_words(int t0) {
 }
 
 /* 4 rows x one q8_K column of q6_K weights. */
-INLINE void kd_q6_rows4(int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
-    const size_t pf = KD_PF_TILES * KD_R * ws;
+INLINE void kd_q6_rows4(int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
     const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
     /* qh bits 2t, 2t+1 of byte l are the high bits of element 32t + l: rotated to bits 4, 5 */
     const __m512i rot_lo = _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2), rot_hi = _mm512_setr_epi64(0, 0, 0, 0, 62, 62, 62, 62);
@@ -165,13 +173,12 @@ INLINE void kd_q6_rows4(int64_t nb, float *out, const uint8_t *w, size_t ws, con
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(f16(xb->d) * yb->d), acc[r]);
         }
     }
-    UNROLL for (int r = 0; r < KD_R; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+    UNROLL for (int r = 0; r < KD_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]);
 }
 
 INLINE int64_t kd_gemv_q6_K(int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    int64_t i = 0;
-    for (; i + KD_R <= nr; i += KD_R) kd_q6_rows4(n / QK_K, out + i, w + i * ws, ws, a);
-    return i;
+    GEMV_SPREAD(KD_R, nr, g, nt, t) kd_q6_rows4(n / QK_K, out + g + t, nt, w + (g + t) * ws, nt * ws, KD_PF_ROWS * ws, a);
+    return gemv_spread_done(KD_R, nr);
 }
 
 #endif

@@ -50,7 +50,7 @@ INLINE __m512i scale_idx(const int r, const int quarters) {
 /* Stores the tile; an odd last block is added from the 256-bit tile. */
 #define STORE_TILE512(R, C, T, BS, ABS)                                                                  \
     float tail[TILE_C * TILE_R] = {0};                                                            \
-    if (nb & 1) tile_##T##_256(R, C, 1, tail, TILE_R, w + (nb - 1) * (BS), ws, a + (nb - 1) * (ABS), as); \
+    if (nb & 1) tile_##T##_256(R, C, 1, tail, TILE_R, w + (nb - 1) * (BS), ws, pf, a + (nb - 1) * (ABS), as); \
     UNROLL for (int c = 0; c < C; c++)                                                             \
         UNROLL for (int r = 0; r < R; r++) out[c * ldo + r] = _mm512_reduce_add_ps(acc[r][c]) + tail[c * TILE_R + r];
 
@@ -154,9 +154,8 @@ INLINE __m512i scale_idx8(const int r, const int quarters) {
 }
 
 /* 8 rows of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights x one q8_0 column: out[r] for r < 8. */
-INLINE void gemv8(const int Q8, int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
+INLINE void gemv8(const int Q8, int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
     const size_t bsz = Q8 ? sizeof(block_q8_0) : sizeof(block_q4_0);
-    const size_t pf = GEMV_R * ws;
     __m512 acc[GEMV_R];
     UNROLL for (int r = 0; r < GEMV_R; r++) acc[r] = _mm512_setzero_ps();
     /* q4_0 weights unpack to [lo(b0) lo(b1) hi(b0) hi(b1)]; the activations are permuted to match */
@@ -193,10 +192,10 @@ INLINE void gemv8(const int Q8, int64_t nb, float *out, const uint8_t *w, size_t
     float tail[2 * TILE_R] = {0};
     if (nb & 1) { /* odd last block: the 256-bit tiles, 4 rows at a time */
         const size_t wo = (size_t)(nb - 1) * bsz, ao = (size_t)(nb - 1) * sizeof(block_q8_0);
-        if (Q8) { tile_q8_0_256(TILE_R, 1, 1, tail, 1, w + wo, ws, a + ao, 0); tile_q8_0_256(TILE_R, 1, 1, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, a + ao, 0); }
-        else    { tile_q4_0_256(TILE_R, 1, 1, tail, 1, w + wo, ws, a + ao, 0); tile_q4_0_256(TILE_R, 1, 1, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, a + ao, 0); }
+        if (Q8) { tile_q8_0_256(TILE_R, 1, 1, tail, 1, w + wo, ws, pf, a + ao, 0); tile_q8_0_256(TILE_R, 1, 1, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, pf, a + ao, 0); }
+        else    { tile_q4_0_256(TILE_R, 1, 1, tail, 1, w + wo, ws, pf, a + ao, 0); tile_q4_0_256(TILE_R, 1, 1, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, pf, a + ao, 0); }
     }
-    UNROLL for (int r = 0; r < GEMV_R; r++) out[r] = _mm512_reduce_add_ps(acc[r]) + tail[r];
+    UNROLL for (int r = 0; r < GEMV_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
 }
 
 /* q4_0 decode, 8 rows x 4 blocks per step: one register holds a row's 4 blocks of quants (one
@@ -212,8 +211,8 @@ INLINE __m512i lanes4(const void *p0, const void *p1, const void *p2, const void
     return _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)p3), 3);
 }
 
-INLINE void gemv8_q4_0x4(int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
-    const size_t bsz = sizeof(block_q4_0), pf = GEMV_R * ws;
+INLINE void gemv8_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
+    const size_t bsz = sizeof(block_q4_0);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     /* lane 4r + k: the scale of row r (r < 4; + 4 rows for the second gather), block k */
     const __m512i off0 = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(lane, 2), _mm512_set1_epi32((int)ws)),
@@ -249,20 +248,24 @@ INLINE void gemv8_q4_0x4(int64_t nb, float *out, const uint8_t *w, size_t ws, co
     float tail[GEMV_R] = {0};
     if (b < nb) { /* the last nb % 4 blocks: the 256-bit tiles, 4 rows at a time */
         const size_t wo = (size_t)b * bsz, ao = (size_t)b * sizeof(block_q8_0);
-        tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + wo, ws, a + ao, 0);
-        tile_q4_0_256(TILE_R, 1, nb - b, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, a + ao, 0);
+        tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + wo, ws, pf, a + ao, 0);
+        tile_q4_0_256(TILE_R, 1, nb - b, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, pf, a + ao, 0);
     }
-    UNROLL for (int r = 0; r < GEMV_R; r++) out[r] = _mm512_reduce_add_ps(acc[r]) + tail[r];
+    UNROLL for (int r = 0; r < GEMV_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
 }
 
-/* Whole 8-row tiles of a decode product; returns the rows done. */
+/* 8-row decode tiles; returns the rows done. q4_0's are spread over the call's rows (GEMV_SPREAD,
+ * the prefetch 2 rows ahead in each row's stream). q8_0's stay 8 adjacent rows, the next tile
+ * prefetched: spread, its 8 streams of 2 KiB rows read slower (one core, n = 2048: 20-26 against
+ * 26-30 GB/s adjacent). */
 INLINE int64_t gemv(const int Q8, int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    int64_t i = 0;
-    for (; i + GEMV_R <= nr; i += GEMV_R) {
-        if (Q8) gemv8(1, n / QK8_0, out + i, w + i * ws, ws, a);
-        else gemv8_q4_0x4(n / QK4_0, out + i, w + i * ws, ws, a);
+    if (Q8) {
+        int64_t i = 0;
+        for (; i + GEMV_R <= nr; i += GEMV_R) gemv8(1, n / QK8_0, out + i, 1, w + i * ws, ws, GEMV_R * ws, a);
+        return i;
     }
-    return i;
+    GEMV_SPREAD(GEMV_R, nr, g, nt, t) gemv8_q4_0x4(n / QK4_0, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
+    return gemv_spread_done(GEMV_R, nr);
 }
 
 /* ---- packed panels for prefill (q4_0 / q8_0 weights x q8_0 activations, nc >= PACK_MIN_NC) ----

@@ -41,7 +41,7 @@
  * the tile functions' scope), into L2. Decode streams R rows at once and rows are only a few
  * KiB, too short for a fixed in-row distance to stay inside the row (and the hardware prefetcher
  * alone leaves the core waiting on DRAM); one tile ahead is ahead whatever the row length. */
-#define PREFETCH(p) _mm_prefetch((const char *)(p) + R * ws, _MM_HINT_T1)
+#define PREFETCH(p) _mm_prefetch((const char *)(p) + pf, _MM_HINT_T1)
 #define UNROLL _Pragma("GCC unroll 8")
 
 /* ---- primitives ---- */
@@ -169,7 +169,7 @@ INLINE void tile_q4_0_256(TILE_PARAMS) {
     STORE_TILE(R, C)
 }
 #ifndef CAIRN_X86_VNNI
-INLINE void tile_q4_0(TILE_PARAMS) { tile_q4_0_256(R, C, nb, out, ldo, w, ws, a, as); }
+INLINE void tile_q4_0(TILE_PARAMS) { tile_q4_0_256(R, C, nb, out, ldo, w, ws, pf, a, as); }
 #define tile_q4_0_tiles tile_q4_0
 DEFINE_GEMM(q4_0_tiles, QK4_0)
 
@@ -179,8 +179,8 @@ DEFINE_GEMM(q4_0_tiles, QK4_0)
  * pair sums add before the one vpmaddwd (each stays below 2 * 2 * 15 * 128 < 2^15), and the -8
  * offset is one subtraction of the step's -8 * sum(y) lanes. The row tiles spend about half
  * again as many instructions per block. */
-INLINE void q4_0_rows4_decode(int64_t nb, float *out, const uint8_t *w, size_t ws, const uint8_t *a) {
-    const size_t bsz = sizeof(block_q4_0), pf = TILE_R * ws;
+INLINE void q4_0_rows4_decode(int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
+    const size_t bsz = sizeof(block_q4_0);
     const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), eights = _mm256_set1_epi8(8);
     __m256 acc[TILE_R];
     UNROLL for (int r = 0; r < TILE_R; r++) acc[r] = _mm256_setzero_ps();
@@ -213,16 +213,17 @@ INLINE void q4_0_rows4_decode(int64_t nb, float *out, const uint8_t *w, size_t w
         }
     }
     float tail[TILE_R] = {0};
-    if (b < nb) tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + b * bsz, ws, a + b * sizeof(block_q8_0), 0);
-    UNROLL for (int r = 0; r < TILE_R; r++) out[r] = hsum_ps(acc[r]) + tail[r];
+    if (b < nb) tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + b * bsz, ws, pf, a + b * sizeof(block_q8_0), 0);
+    UNROLL for (int r = 0; r < TILE_R; r++) out[r * os] = hsum_ps(acc[r]) + tail[r];
 }
 
 static void gemm_q4_0(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,
                       const void *a, size_t as, int64_t nc) {
     int64_t done = 0;
-    if (nc == 1)
-        for (; done + TILE_R <= nr; done += TILE_R) q4_0_rows4_decode(n / QK4_0, out + done, (const uint8_t *)w + done * ws, ws, a);
-    else done = p2_gemm(P2_Q4_0, n, out, ldo, w, ws, nr, a, as, nc);
+    if (nc == 1) { /* spread tiles (GEMV_SPREAD), the prefetch 2 rows ahead in each row's stream */
+        GEMV_SPREAD(TILE_R, nr, g, nt, t) q4_0_rows4_decode(n / QK4_0, out + g + t, nt, (const uint8_t *)w + (g + t) * ws, nt * ws, 2 * ws, a);
+        done = gemv_spread_done(TILE_R, nr);
+    } else done = p2_gemm(P2_Q4_0, n, out, ldo, w, ws, nr, a, as, nc);
     if (done < nr) gemm_q4_0_tiles(n, out + done, ldo, (const uint8_t *)w + done * ws, ws, nr - done, a, as, nc);
 }
 #endif
@@ -350,7 +351,7 @@ INLINE void tile_q8_0_256(TILE_PARAMS) {
     STORE_TILE(R, C)
 }
 #ifndef CAIRN_X86_VNNI
-INLINE void tile_q8_0(TILE_PARAMS) { tile_q8_0_256(R, C, nb, out, ldo, w, ws, a, as); }
+INLINE void tile_q8_0(TILE_PARAMS) { tile_q8_0_256(R, C, nb, out, ldo, w, ws, pf, a, as); }
 #define tile_q8_0_tiles tile_q8_0
 DEFINE_GEMM(q8_0_tiles, QK8_0)
 /* gemm_T: packed panels for a batch (P2 kind PK), the row tiles for decode and the last rows */
@@ -436,8 +437,8 @@ INLINE void tile_k4(TILE_PARAMS, const int HB) {
     STORE_TILE(R, C)
 }
 
-INLINE void tile_q4_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, a, as, 0); }
-INLINE void tile_q5_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, a, as, 1); }
+INLINE void tile_q4_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, pf, a, as, 0); }
+INLINE void tile_q5_K(TILE_PARAMS) { tile_k4(R, C, nb, out, ldo, w, ws, pf, a, as, 1); }
 #ifndef CAIRN_X86_VNNI
 #include "kernels-avx2-kdecode.h" /* decode (nc = 1) forms of q4_K, q5_K */
 #define tile_q4_K_tiles tile_q4_K

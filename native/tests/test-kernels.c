@@ -273,12 +273,15 @@ static void test_gemm_type(int type, const backend *bs, int nbk) {
         { 8192, { 4, 7, 0 },                { 1, 3, 0 } },
         { 512,  { 16, 0 },                  { 12, 0 } },   /* forward.c's call: ROW_CHUNK rows x a 12-token batch */
         { 2560, { 16, 33, 40, 0 },          { 16, 17, 40, 0 } }, /* packed paths: two K-segments, partial panels and tiles */
+        { 256,  { 1030, 0 },                { 1, 0 } },    /* decode tiles spread over more than one GEMV_GROUP */
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int n = shapes[s].n;
         if (n % t->blck) continue;
         const size_t ws = cairn_row_size(type, n) + 48, as = cairn_row_size(t->act_type, n) + 32;
-        const int max_r = 40, max_c = 40;
+        int max_r = 0;
+        const int max_c = 40;
+        for (int ri = 0; shapes[s].nr[ri]; ri++) max_r = shapes[s].nr[ri] > max_r ? shapes[s].nr[ri] : max_r;
         uint8_t *w = malloc(ws * max_r), *a = malloc(as * max_c);
         float *x = malloc(n * sizeof(float)), *wf = malloc((size_t)n * max_r * 4), *w0 = malloc((size_t)n * max_r * 4);
         float *af = malloc((size_t)n * max_c * 4);
