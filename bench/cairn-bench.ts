@@ -87,7 +87,7 @@ export function decodeBytesPerToken(model: Model): number {
   return model.info.weightsBytes - (model.info.tiedOutput ? 0 : embd);
 }
 
-/** This machine's read bandwidth (bytes/s) with the given threads: 1 GiB, fastest of 7 passes. */
+/** This machine's read bandwidth (bytes/s) with the given threads: 1 GiB, fastest of 7 passes in each of 3 read patterns (membw.c). */
 export function readBandwidth(threads: number): number {
   return native().measure_read_bandwidth(2 ** 30, threads, 7) as number;
 }
