@@ -23,12 +23,17 @@
 
 #define MAX_BATCH   256    /* tokens per internal chunk (bounds engine scratch) */
 #define ROW_CHUNK   16     /* weight rows per work item (decode: one token) */
-/* Decode work items: about DECODE_ITEMS per thread, at most DECODE_MAX_ROWS rows. The decode
- * kernels spread their tiles over an item's rows (GEMV_SPREAD in kernels-gemm-impl.h), so an item
- * is a few long streams; 16-row items made them runs of a few KiB. 2, 4 and one item per thread
- * measured alike on the 2-core dev machine; 4 leaves room to take work from a slow thread. */
-#define DECODE_ITEMS 4
-#define DECODE_MAX_ROWS 1024 /* = GEMV_GROUP: a kernel spreads over at most this many rows */
+/* Decode work: a thread takes a run of chunks from the front of its own range, half of what is
+ * left there and at most DECODE_MAX_ROWS rows (= GEMV_GROUP: the decode kernels spread their tiles
+ * over a run's rows, GEMV_SPREAD in kernels-gemm-impl.h, so a long run is a few long streams, where
+ * 16-row runs were short runs of a few KiB). Chunks are about DECODE_CHUNK_BYTES of weights, so
+ * the runs shrink toward the end of a range and the threads finish within about one chunk of each
+ * other; a thread with nothing left takes single chunks from the back of another's range.
+ * Equal runs of a quarter of a thread's share had the first thread wait 15-20 µs for the other
+ * at the end of each FFN product (half a run), 2-6 µs with shrinking runs (2-core dev machine,
+ * Q4_K, 2 threads: 0.4-0.5 ms per token less waiting). */
+#define DECODE_MAX_ROWS 1024
+#define DECODE_CHUNK_BYTES (128 << 10)
 #define ROW_CHUNK_BATCH 64 /* ... for several tokens: the packed prefill kernels share their
                             * per-column work (activation sums) across a call's rows */
 
@@ -36,7 +41,7 @@
 
 void cairn_scratch_free(cairn_scratch *s) {
     free(s->x); free(s->xb); free(s->q); free(s->k); free(s->v); free(s->att_out);
-    free(s->hb); free(s->hb2); free(s->act); free(s->packed); free(s->scores);
+    free(s->hb); free(s->hb2); free(s->act); free(s->packed); free(s->scores); free(s->rope_cs);
     memset(s, 0, sizeof *s);
 }
 
@@ -67,7 +72,8 @@ static cairn_status scratch_reserve(cairn_model *m, int64_t n_tok, int64_t n_ctx
         for (int32_t at = 0; at < CAIRN_TYPE_COUNT; at++) packed = CAIRN_MAX(packed, m->kern->pack_size(at, widest, T));
     s->packed = packed ? alloc64(packed) : NULL;
     s->scores = alloc64((size_t)cairn_pool_size(m->pool) * C * 4);
-    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att_out || !s->hb || !s->hb2 || !s->act || (packed && !s->packed) || !s->scores) {
+    s->rope_cs = alloc64((size_t)T * m->n_rot * sizeof(float));
+    if (!s->rope_cs || !s->x || !s->xb || !s->q || !s->k || !s->v || !s->att_out || !s->hb || !s->hb2 || !s->act || (packed && !s->packed) || !s->scores) {
         cairn_scratch_free(s);
         return cairn_fail(CAIRN_E_NOMEM, "out of memory for %lld-token activations", (long long)T);
     }
@@ -79,8 +85,12 @@ static cairn_status scratch_reserve(cairn_model *m, int64_t n_tok, int64_t n_ctx
 /* ---- small kernels ---- */
 
 static void rmsnorm(float *o, const float *x, const float *w, int64_t n, float eps) {
-    double ss = 0.0;
-    for (int64_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    double s4[4] = {0.0, 0.0, 0.0, 0.0}; /* 4 chains: one was a serial add latency per element */
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) s4[k] += (double)x[i + k] * x[i + k];
+    for (; i < n; i++) s4[0] += (double)x[i] * x[i];
+    const double ss = (s4[0] + s4[1]) + (s4[2] + s4[3]);
     const float scale = 1.0f / sqrtf((float)(ss / (double)n) + eps);
     for (int64_t i = 0; i < n; i++) o[i] = x[i] * scale * w[i];
 }
@@ -112,22 +122,36 @@ typedef struct {
     int64_t       nc;
     cairn_gemm_fn fn[3];
     int64_t       chunks[3];
-    int64_t       rows;         /* weight rows per work item */
+    int64_t       rows;         /* weight rows per chunk */
+    int64_t       max_run;      /* chunks per run at most (decode; 1 for batches) */
     cairn_range  *range;        /* [nth] */
 } mm_job;
 
-/* The next chunk for thread ith: its own range from the front, else another's from the back. */
-static bool take_chunk(cairn_range *range, int ith, int nth, int64_t *c) {
-    const uint64_t own = atomic_fetch_add_explicit(&range[ith].v, 1, memory_order_relaxed);
-    if ((uint32_t)own < (uint32_t)(own >> 32)) { *c = (uint32_t)own; return true; }
+/* The next run [*c, *c + *nc) of chunks for thread ith: from the front of its own range, half of
+ * what is left there (at least 1, at most max_run, not past the end of its weight); else one chunk
+ * from the back of another thread's range. */
+static bool take_chunks(const mm_job *j, int ith, int nth, int64_t *c, int64_t *nc) {
+    _Atomic uint64_t *own = &j->range[ith].v;
+    uint64_t cur = atomic_load_explicit(own, memory_order_relaxed);
+    while ((uint32_t)cur < (uint32_t)(cur >> 32)) {
+        const int64_t front = (uint32_t)cur, back = (int64_t)(cur >> 32);
+        int64_t end = 0;
+        for (int k = 0; k < j->n_w && end <= front; k++) end += j->chunks[k]; /* the weight's last chunk + 1 */
+        const int64_t n = CAIRN_MIN(CAIRN_MIN(CAIRN_MAX((back - front) / 2, (int64_t)1), j->max_run), end - front);
+        if (atomic_compare_exchange_weak_explicit(own, &cur, (uint64_t)(front + n) | (cur >> 32 << 32), memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *c = front; *nc = n;
+            return true;
+        }
+    }
     for (int k = 1; k < nth; k++) {
-        _Atomic uint64_t *v = &range[(ith + k) % nth].v;
-        uint64_t cur = atomic_load_explicit(v, memory_order_relaxed);
+        _Atomic uint64_t *v = &j->range[(ith + k) % nth].v;
+        cur = atomic_load_explicit(v, memory_order_relaxed);
         while ((uint32_t)cur < (uint32_t)(cur >> 32)) {
             const uint64_t back = (cur >> 32) - 1;
             if (atomic_compare_exchange_weak_explicit(v, &cur, (back << 32) | (uint32_t)cur, memory_order_relaxed,
                                                       memory_order_relaxed)) {
-                *c = (int64_t)back;
+                *c = (int64_t)back; *nc = 1;
                 return true;
             }
         }
@@ -145,12 +169,12 @@ static void split_ranges(cairn_range *range, int nth, int64_t n) {
 
 static void mm_worker(void *ctx, int ith, int nth) {
     mm_job *j = ctx;
-    int64_t c;
-    while (take_chunk(j->range, ith, nth, &c)) {
+    int64_t c, nc;
+    while (take_chunks(j, ith, nth, &c, &nc)) {
         int k = 0;
         while (c >= j->chunks[k]) c -= j->chunks[k++];
         const cairn_weight *w = j->w[k];
-        const int64_t r0 = c * j->rows, nr = CAIRN_MIN(j->rows, w->ne1 - r0);
+        const int64_t r0 = c * j->rows, nr = CAIRN_MIN(nc * j->rows, w->ne1 - r0);
         j->fn[k](w->ne0, j->out[k] + r0, (size_t)w->ne1, (const uint8_t *)w->data + (size_t)r0 * w->row_size,
                  w->row_size, nr, j->act, j->act_stride, j->nc);
     }
@@ -174,12 +198,9 @@ static void pack_worker(void *ctx, int ith, int nth) {
     j->pack->act_pack(j->act_type, j->ne0, j->act, j->stride, j->n, j->packed, ith, nth);
 }
 
-/* Rows per decode work item: about DECODE_ITEMS per thread, a multiple of ROW_CHUNK. */
-static int64_t decode_rows(int n_w, const cairn_weight *const *w, int nth) {
-    int64_t total = 0;
-    for (int k = 0; k < n_w; k++) total += w[k]->ne1;
-    const int64_t r = total / ((int64_t)DECODE_ITEMS * nth) / ROW_CHUNK * ROW_CHUNK;
-    return CAIRN_MAX((int64_t)ROW_CHUNK, CAIRN_MIN((int64_t)DECODE_MAX_ROWS, r));
+/* Rows per decode chunk: about DECODE_CHUNK_BYTES of the first weight's rows, a multiple of ROW_CHUNK. */
+static int64_t decode_chunk_rows(const cairn_weight *w) {
+    return CAIRN_MAX((int64_t)ROW_CHUNK, (int64_t)(DECODE_CHUNK_BYTES / w->row_size) / ROW_CHUNK * ROW_CHUNK);
 }
 
 /* out_k[t][row] = W_k · x[t] for t < n. All weights must share ne0 and act type. */
@@ -199,7 +220,8 @@ static void matmul(cairn_model *m, const float *x, int64_t n, int n_w, const cai
         cairn_pool_run(m->pool, pack_worker, &qj);
     }
     mm_job j = {.n_w = n_w, .act = packed ? qj.packed : qj.act, .act_stride = qj.stride, .nc = n,
-                .rows = n > 1 ? ROW_CHUNK_BATCH : decode_rows(n_w, w, cairn_pool_size(m->pool))};
+                .rows = n > 1 ? ROW_CHUNK_BATCH : decode_chunk_rows(w[0]), .max_run = 1};
+    if (n == 1) j.max_run = CAIRN_MAX((int64_t)1, DECODE_MAX_ROWS / j.rows);
     for (int k = 0; k < n_w; k++) {
         j.w[k] = w[k];
         j.out[k] = out[k];
@@ -304,7 +326,7 @@ typedef struct {
 
 enum { ROWS_RMSNORM, ROWS_SWIGLU, ROWS_ADD, ROWS_ROPE_KV };
 
-static void rope(const cairn_model *m, float *x, int64_t n_heads, int64_t pos);
+static void rope(const cairn_model *m, float *x, int64_t n_heads, const float *cs);
 
 static void rows_worker(void *ctx, int ith, int nth) {
     rows_job *j = ctx;
@@ -318,8 +340,9 @@ static void rows_worker(void *ctx, int ith, int nth) {
         } else if (j->kind == ROWS_ROPE_KV) { /* rope q and k of token t, then its K/V rows into the cache (f16) */
             const cairn_scratch *s = &j->m->scratch;
             const int64_t KVD = (int64_t)in->n_head_kv * in->head_dim, QD = (int64_t)in->n_head * in->head_dim;
-            rope(j->m, s->q + t * QD, in->n_head, j->pos + t);
-            rope(j->m, s->k + t * KVD, in->n_head_kv, j->pos + t);
+            const float *cs = s->rope_cs + (size_t)t * j->m->n_rot;
+            rope(j->m, s->q + t * QD, in->n_head, cs);
+            rope(j->m, s->k + t * KVD, in->n_head_kv, cs);
             uint16_t *kr = j->kc + (size_t)(j->pos + t) * KVD, *vr = j->vc + (size_t)(j->pos + t) * KVD;
             for (int64_t i = 0; i < KVD; i++) {
                 kr[i] = cairn_fp32_to_fp16(s->k[t * KVD + i]);
@@ -344,19 +367,29 @@ static void rows_run(cairn_model *m, int kind, int64_t n, const float *w, float 
     rows_run_job(&j);
 }
 
-/* Rotates adjacent pairs (x[2i], x[2i+1]) of each head (llama.cpp's "norm" RoPE). */
-static void rope(const cairn_model *m, float *x, int64_t n_heads, int64_t pos) {
+/* Rotates adjacent pairs (x[2i], x[2i+1]) of each head (llama.cpp's "norm" RoPE) by the angles
+ * whose cos, sin are cs[2i], cs[2i + 1]. */
+static void rope(const cairn_model *m, float *x, int64_t n_heads, const float *cs) {
     const int64_t hd = m->info.head_dim;
-    for (uint32_t i = 0; i < m->n_rot / 2; i++) {
-        const float theta = cairn_rope_angle(m, i, pos);
-        const float c = cosf(theta), s = sinf(theta);
-        for (int64_t h = 0; h < n_heads; h++) {
+    for (int64_t h = 0; h < n_heads; h++)
+        for (uint32_t i = 0; i < m->n_rot / 2; i++) {
             float *v = x + h * hd + 2 * i;
-            const float a = v[0], b = v[1];
+            const float a = v[0], b = v[1], c = cs[2 * i], s = cs[2 * i + 1];
             v[0] = a * c - b * s;
             v[1] = a * s + b * c;
         }
-    }
+}
+
+/* cos and sin of every pair's angle at positions pos .. pos + n - 1 (rope_cs): once per chunk,
+ * where each layer's q and k had computed them again. */
+static void rope_table(cairn_model *m, int64_t n, int64_t pos) {
+    const uint32_t np = m->n_rot / 2;
+    for (int64_t t = 0; t < n; t++)
+        for (uint32_t i = 0; i < np; i++) {
+            const float theta = cairn_rope_angle(m, i, pos + t);
+            m->scratch.rope_cs[(t * np + i) * 2] = cosf(theta);
+            m->scratch.rope_cs[(t * np + i) * 2 + 1] = sinf(theta);
+        }
 }
 
 /* ---- one chunk of tokens ---- */
@@ -368,6 +401,7 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
     const int64_t E = in->n_embd, hd = in->head_dim, KVD = (int64_t)in->n_head_kv * hd;
     const cairn_type_traits *emb = cairn_type_traits_get(m->tok_embd.type);
 
+    rope_table(m, n, pos);
     for (int64_t t = 0; t < n; t++)
         emb->to_float((const uint8_t *)m->tok_embd.data + (size_t)tokens[t] * m->tok_embd.row_size, s->x + t * E, E);
 
@@ -375,6 +409,8 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         if (cancel && *cancel) return cairn_fail(CAIRN_E_CANCELLED, "cancelled at layer %u", l);
         const cairn_layer *Ly = &m->layers[l];
 
+        uint16_t *kc = (uint16_t *)(base + L->k_off) + (size_t)l * L->n_ctx * KVD;
+        uint16_t *vc = (uint16_t *)(base + L->v_off) + (size_t)l * L->n_ctx * KVD;
         /* attention block */
         rows_run(m, ROWS_RMSNORM, n, Ly->attn_norm, s->xb, s->x);
         if (same_act(&Ly->wq, &Ly->wk) && same_act(&Ly->wq, &Ly->wv)) {
@@ -386,8 +422,6 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
             matmul1(m, s->xb, n, &Ly->wk, s->k);
             matmul1(m, s->xb, n, &Ly->wv, s->v);
         }
-        uint16_t *kc = (uint16_t *)(base + L->k_off) + (size_t)l * L->n_ctx * KVD;
-        uint16_t *vc = (uint16_t *)(base + L->v_off) + (size_t)l * L->n_ctx * KVD;
         rows_job rj = {m, n, ROWS_ROPE_KV, NULL, NULL, NULL, kc, vc, pos};
         rows_run_job(&rj);
         att_job aj = {.m = m, .kc = kc, .vc = vc, .n = n, .pos = pos, .kv_dim = KVD};

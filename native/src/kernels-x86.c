@@ -727,7 +727,6 @@ static int has_f16c(void) {
         .dot_f16_f32 = x86_dot_f16_f32,                                                                     \
         .axpy_f16_f32 = x86_axpy_f16_f32,                                                                   \
         .rope_f16 = x86_rope_f16,                                                                           \
-        .attn_dec = x86_attn_dec,                                                                           \
         __VA_ARGS__                                                                                         \
     };                                                                                                      \
     const cairn_kernels *X86_GETTER(void) {                                                                 \
@@ -737,7 +736,7 @@ static int has_f16c(void) {
 
 #ifndef CAIRN_X86_VNNI
 #define X86_SUPPORTED() X86_AVX2_SUPPORTED()
-DEFINE_X86_TABLE(.attn16 = avx2_attn16, .silu_mul = avx2_silu_mul, .attn16_max_hd = ATT2_MAX_HD)
+DEFINE_X86_TABLE(.attn16 = avx2_attn16, .attn_dec = x86_attn_dec, .silu_mul = avx2_silu_mul, .attn16_max_hd = ATT2_MAX_HD)
 #endif
 
 #endif /* __x86_64__ */

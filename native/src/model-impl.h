@@ -38,6 +38,7 @@ typedef struct {
     size_t  act_row_cap;    /* bytes per act row reserved */
     void   *packed;         /* the backend's packed activations (batched path), NULL if it has none */
     float  *scores;         /* [n_threads][cap_ctx] */
+    float  *rope_cs;        /* [cap_tokens][n_rot / 2][2]: cos, sin of each pair's angle at a chunk's positions */
 } cairn_scratch;
 
 /* Rotary pairs per head the model can hold (head_dim <= 512 is checked at load). */
