@@ -703,9 +703,9 @@ static void x86_attn16(int nq, int64_t hd, const float *const *q, float *const *
  * scores are hd / 16 FMAs per (query, position) and one 16x16 reduction (hsum16x16), V is one pass
  * of up to 64 output elements per 4 queries, each V element converted once. Half the instructions
  * of the 256-bit form. `bench-kernels attn` (1B shapes, one thread, AMD EPYC dev machine), 256 ->
- * 512-bit: 544 positions, cache-resident 1.30-1.36 -> 0.91 ms per token, from memory 1.96 -> 1.67-1.71;
- * 2048 positions 5.8 -> 4.0 and 9.5 -> 8.4 ms. From memory it waits on the strided rows (a head's
- * 128 bytes of each 1 KiB row); the next chunk's K and V rows are prefetched. */
+ * 512-bit: 544 positions 1.51 -> 1.16-1.20 ms per token from memory, 1.28 -> 0.78-0.81 cache-resident;
+ * 2048 positions 6.6-7.8 -> 5.7-7.3 and 5.7-7.1 -> 3.3-4.4 ms. The next chunk's K and V rows (a
+ * head's 128 bytes of each 1 KiB row) are prefetched; 2, 4 and 8 chunks ahead measured alike. */
 #define ATTZ_C 64 /* positions per chunk */
 
 /* lane j of the result = the sum of v[j]'s 16 lanes */
