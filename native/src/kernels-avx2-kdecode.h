@@ -57,9 +57,9 @@ INLINE void kd2_k4_rows4(const int HB, int64_t nb, float *out, int64_t os, const
         }
         UNROLL for (int r = 0; r < KD2_R; r++) {
             const uint8_t *xb = w + r * ws + off;
-            _mm_prefetch((const char *)xb + pf, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 64, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 128, PF_STREAM);
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 128, _MM_HINT_T1);
             /* row r's lane in both lanes (literal immediates: -O1 builds keep r a variable) */
             const __m256i sr = (r % 2) ? _mm256_permute2x128_si256(sm[r / 2], sm[r / 2], 0x11) : _mm256_permute2x128_si256(sm[r / 2], sm[r / 2], 0x00);
             __m256i hb = HB ? _mm256_loadu_si256((const __m256i *)((const block_q5_K *)xb)->qh) : _mm256_setzero_si256();

@@ -94,9 +94,9 @@ INLINE void kd_k4_rows4(const int HB, int64_t nb, float *out, int64_t os, const 
                                _mm512_permutexvar_ps(_mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7), _mm512_castps256_ps512(ddy)), accm);
         UNROLL for (int r = 0; r < KD_R; r++) {
             const uint8_t *xb = w + r * ws + off;
-            _mm_prefetch((const char *)xb + pf, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 64, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 128, PF_STREAM);
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 128, _MM_HINT_T1);
             const __m512i sr = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)(smb + 16 * r)));
             const __m512i q0 = _mm512_loadu_si512(xb + qs_off), q1 = _mm512_loadu_si512(xb + qs_off + 64);
             __m512i x[4] = { _mm512_and_si512(q0, m4), _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4),
@@ -150,10 +150,10 @@ INLINE void kd_q6_rows4(int64_t nb, float *out, int64_t os, const uint8_t *w, si
         const size_t off = (size_t)b * sizeof(block_q6_K);
         UNROLL for (int r = 0; r < KD_R; r++) {
             const block_q6_K *xb = (const block_q6_K *)(w + r * ws + off);
-            _mm_prefetch((const char *)xb + pf, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 64, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 128, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 192, PF_STREAM);
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 128, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 192, _MM_HINT_T1);
             const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)xb->scales));
             const __m512i sc2 = _mm512_castsi256_si512(sc);
             /* -32 offset: start at -32 * sum over sub-blocks of scale * bsum */

@@ -119,17 +119,16 @@ INLINE void tile_q8_0(TILE_PARAMS) {
 #define tile_q8_0_tiles tile_q8_0
 DEFINE_GEMM(q8_0_tiles, QK8_0)
 
-/* ---- decode (nc = 1) forms of q4_0 / q8_0: 8-row tiles, next tile prefetched ----
+/* ---- decode (nc = 1) forms of q4_0 / q8_0: 8-row tiles, next tile prefetched into L2 ----
  * One activation column: each pair of activation blocks (its bytes, the -offset * sum(y)
  * accumulator start and its scales) is prepared once and used by 8 rows, and the 8 rows' 16 f16
  * scales of the pair convert with one vcvtph2ps to [r0b0 .. r7b0 r0b1 .. r7b1], multiplied once
  * by [dy0 x8, dy1 x8]. Each row's lanes are then spread with vpermps as in the 4-row tiles.
  * q4_0's two blocks unpack from two 16-byte broadcasts (load ports) and one shift + mask.
  * As in the tiles, the next tile's weights (same offset, GEMV_R rows further) are prefetched
- * (non-temporal: PF_STREAM in kernels-x86.c). (Single core, n = 2048: q8_0 10 -> 14 GB/s from
- * DRAM, q4_0 9 -> 12.8, with the prefetch into L2.) */
+ * into L2. (Single core, n = 2048: q8_0 10 -> 14 GB/s from DRAM, q4_0 9 -> 12.8.) */
 #define GEMV_R 8
-#define PREFETCH_W(p, d) _mm_prefetch((const char *)(p) + (d), PF_STREAM)
+#define PREFETCH_L2(p, d) _mm_prefetch((const char *)(p) + (d), _MM_HINT_T1)
 
 /* Byte offsets of the f16 scales of 8 rows' two blocks: r * ws, then r * ws + bs. */
 INLINE __m512i row_scale_offsets8x2(size_t ws, size_t bs) {
@@ -173,10 +172,10 @@ INLINE void gemv8(const int Q8, int64_t nb, float *out, int64_t os, const uint8_
         const __m512 p = _mm512_mul_ps(row_scales8x2(sidx, w + b * bsz), act_scales8x2(yb[0].d, yb[1].d));
         UNROLL for (int r = 0; r < GEMV_R; r++) {
             const uint8_t *xb = w + r * ws + b * bsz;
-            PREFETCH_W(xb, pf);
+            PREFETCH_L2(xb, pf);
             __m512i x;
             if (Q8) {
-                PREFETCH_W(xb + 64, pf);
+                PREFETCH_L2(xb + 64, pf);
                 x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)((const block_q8_0 *)xb)[0].qs)),
                                        _mm256_loadu_si256((const __m256i *)((const block_q8_0 *)xb)[1].qs), 1);
                 x = _mm512_xor_si512(x, _mm512_set1_epi8((char)0x80));
@@ -237,8 +236,8 @@ INLINE void gemv8_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, s
                               _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(off1, (const void *)wb, 1))), dy) };
         UNROLL for (int r = 0; r < GEMV_R; r++) {
             const uint8_t *xb = wb + r * ws;
-            _mm_prefetch((const char *)xb + pf, PF_STREAM);
-            _mm_prefetch((const char *)xb + pf + 64, PF_STREAM);
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
+            _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
             const __m512i x = lanes4(xb + 2, xb + bsz + 2, xb + 2 * bsz + 2, xb + 3 * bsz + 2);
             const __m512i s = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ys, _mm512_and_si512(x, m4), ylo),
                                                   _mm512_and_si512(_mm512_srli_epi16(x, 4), m4), yhi);

@@ -42,13 +42,6 @@
  * KiB, too short for a fixed in-row distance to stay inside the row (and the hardware prefetcher
  * alone leaves the core waiting on DRAM); one tile ahead is ahead whatever the row length. */
 #define PREFETCH(p) _mm_prefetch((const char *)(p) + pf, _MM_HINT_T1)
-/* The decode-only forms (one activation column: the avx2 q4_0 form below, kernels-avx2-kdecode.h,
- * kernels-avx512-kdecode.h, kernels-avx512.c's gemv8) prefetch their weight streams non-temporal:
- * each weight byte is read once per token, and a T1 prefetch kept the streams in L2 and L3 where
- * the KV cache, activations and the next rows want the room. AMD EPYC dev machine, 2 threads, Q4_K
- * decode (a timing build, 3 alternating pairs): the products 47-52 -> 54-59 GB/s; one core's
- * bench-kernels q4_K 30-31 -> 32-35 GB/s. */
-#define PF_STREAM _MM_HINT_NTA
 #define UNROLL _Pragma("GCC unroll 8")
 
 /* ---- primitives ---- */
@@ -210,7 +203,7 @@ INLINE void q4_0_rows4_decode(int64_t nb, float *out, int64_t os, const uint8_t 
         const __m256 p = _mm256_mul_ps(_mm256_cvtph_ps(_mm_set_epi64x((long long)v1, (long long)v0)), _mm256_cvtph_ps(dyh));
         UNROLL for (int r = 0; r < TILE_R; r++) {
             const uint8_t *xb = wb + r * ws;
-            _mm_prefetch((const char *)xb + pf, PF_STREAM);
+            _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
             const __m256i x = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(xb + bsz + 2)), _mm_loadu_si128((const __m128i *)(xb + 2)));
             const __m256i pp = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(x, m4), ylo),
                                                 _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(x, 4), m4), yhi));
