@@ -706,7 +706,8 @@ static void x86_attn16(int nq, int64_t hd, const float *const *q, float *const *
  * 512-bit: 544 positions 1.51 -> 1.16-1.20 ms per token from memory, 1.28 -> 0.78-0.81 cache-resident;
  * 2048 positions 6.6-7.8 -> 5.7-7.3 and 5.7-7.1 -> 3.3-4.4 ms. The next chunk's K and V rows (a
  * head's 128 bytes of each 1 KiB row) are prefetched; 2, 4 and 8 chunks ahead measured alike. */
-#define ATTZ_C 64 /* positions per chunk */
+#define ATTZ_C CAIRN_ATTN_DEC_CHUNK /* positions per chunk */
+_Static_assert(ATT_MAX_HD == CAIRN_ATTN_DEC_MAX_HD, "avx512_attn_dec's rows are cairn_attn_dec_state's");
 
 /* lane j of the result = the sum of v[j]'s 16 lanes */
 INLINE __m512 hsum16x16(const __m512 *v) {
@@ -740,18 +741,10 @@ INLINE void attz_v(const int DW, float (*o)[ATT_MAX_HD], const float (*p)[ATTZ_C
 static void avx512_attn_dec(int nq, int64_t hd, const float *const *q, float *const *out, int64_t n_past,
                             const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale) {
     if (hd % 16 != 0) { x86_attn_dec(nq, hd, q, out, n_past, kc, vc, kv_stride, scale); return; }
-    enum { NQP = (CAIRN_ATTN_DEC_MAX_Q + 3) / 4 * 4 }; /* queries padded to the V step's 4 */
-    float qs[CAIRN_ATTN_DEC_MAX_Q][ATT_MAX_HD] __attribute__((aligned(64))), o[NQP][ATT_MAX_HD] __attribute__((aligned(64)));
+    cairn_attn_dec_state st;
+    const int nqp = cairn_attn_dec_begin(&st, nq, hd, q, scale);
+    float (*qs)[ATT_MAX_HD] = st.qs, (*o)[ATT_MAX_HD] = st.o, (*p)[ATTZ_C] = st.p, *m = st.m, *l = st.l;
     float kf[ATT_PB][ATT_MAX_HD] __attribute__((aligned(64)));
-    float p[NQP][ATTZ_C] __attribute__((aligned(64)));
-    float m[CAIRN_ATTN_DEC_MAX_Q], l[CAIRN_ATTN_DEC_MAX_Q];
-    const int nqp = (nq + 3) / 4 * 4;
-    for (int i = 0; i < nqp; i++) {
-        for (int64_t d = 0; d < hd; d++) o[i][d] = 0.0f;
-        if (i >= nq) { memset(p[i], 0, sizeof p[i]); continue; } /* padding queries add nothing */
-        for (int64_t d = 0; d < hd; d++) qs[i][d] = q[i][d] * scale;
-        m[i] = -INFINITY; l[i] = 0.0f;
-    }
     for (int64_t c0 = 0; c0 < n_past; c0 += ATTZ_C) {
         const int cn = (int)CAIRN_MIN((int64_t)ATTZ_C, n_past - c0), nv = (cn + ATT_PB - 1) / ATT_PB;
         for (int b = 0; b < nv; b++) {
@@ -805,8 +798,7 @@ static void avx512_attn_dec(int nq, int64_t hd, const float *const *q, float *co
             }
         }
     }
-    for (int i = 0; i < nq; i++)
-        for (int64_t d = 0; d < hd; d++) out[i][d] = o[i][d] / l[i];
+    cairn_attn_dec_end(&st, nq, hd, out);
 }
 
 /* ---- the table: the shared entries plus the batched attention and SwiGLU above ---- */

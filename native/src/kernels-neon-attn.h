@@ -9,7 +9,7 @@
 #define CAIRN_KERNELS_NEON_ATTN_H
 
 #define NATT_PB 4  /* positions per score block */
-#define NATT_C  64 /* positions per chunk (scores, one softmax step, then V) */
+#define NATT_C  CAIRN_ATTN_DEC_CHUNK /* positions per chunk (scores, one softmax step, then V) */
 
 /* e^x per lane (x = n ln2 + r, a degree-5 polynomial for e^r, times 2^n built in the exponent
  * field); x clamped to +-88.37, 2^n to [2^-126, 2^127]. */
@@ -66,17 +66,10 @@ INLINE void natt_v(const int DW, float (*o)[CAIRN_ATTN_DEC_MAX_HD], const float 
 
 static void neon_attn_dec(int nq, int64_t hd, const float *const *q, float *const *out, int64_t n_past,
                           const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale) {
-    enum { NQP = (CAIRN_ATTN_DEC_MAX_Q + 3) / 4 * 4 }; /* queries padded to the V step's 4 */
-    float qs[CAIRN_ATTN_DEC_MAX_Q][CAIRN_ATTN_DEC_MAX_HD], o[NQP][CAIRN_ATTN_DEC_MAX_HD];
-    float kf[NATT_PB][CAIRN_ATTN_DEC_MAX_HD], p[NQP][NATT_C];
-    float m[CAIRN_ATTN_DEC_MAX_Q], l[CAIRN_ATTN_DEC_MAX_Q];
-    const int nqp = (nq + 3) / 4 * 4;
-    for (int i = 0; i < nqp; i++) {
-        for (int64_t d = 0; d < hd; d++) o[i][d] = 0.0f;
-        if (i >= nq) { memset(p[i], 0, sizeof p[i]); continue; } /* padding queries add nothing */
-        for (int64_t d = 0; d < hd; d++) qs[i][d] = q[i][d] * scale;
-        m[i] = -INFINITY; l[i] = 0.0f;
-    }
+    cairn_attn_dec_state st;
+    const int nqp = cairn_attn_dec_begin(&st, nq, hd, q, scale);
+    float (*qs)[CAIRN_ATTN_DEC_MAX_HD] = st.qs, (*o)[CAIRN_ATTN_DEC_MAX_HD] = st.o, (*p)[NATT_C] = st.p, *m = st.m, *l = st.l;
+    float kf[NATT_PB][CAIRN_ATTN_DEC_MAX_HD];
     const int32_t lane[4] = { 0, 1, 2, 3 };
     for (int64_t c0 = 0; c0 < n_past; c0 += NATT_C) {
         const int cn = (int)CAIRN_MIN((int64_t)NATT_C, n_past - c0), nv = (cn + NATT_PB - 1) / NATT_PB;
@@ -120,8 +113,7 @@ static void neon_attn_dec(int nq, int64_t hd, const float *const *q, float *cons
             for (; d < hd; d += 4) natt_v(1, o, (const float (*)[NATT_C])p, i0, d, cn, vb, kv_stride);
         }
     }
-    for (int i = 0; i < nq; i++)
-        for (int64_t d = 0; d < hd; d++) out[i][d] = o[i][d] / l[i];
+    cairn_attn_dec_end(&st, nq, hd, out);
 }
 
 #endif

@@ -23,8 +23,8 @@
 
 #define ATT2_PB     8    /* positions per block */
 #define ATT2_MAX_HD 256
-#define ATTD_C      64   /* attn_dec: positions per chunk (scores, one softmax step, then V) */
-_Static_assert(ATT2_MAX_HD >= CAIRN_ATTN_DEC_MAX_HD, "x86_attn_dec's buffers hold the contract's head size");
+#define ATTD_C      CAIRN_ATTN_DEC_CHUNK /* attn_dec: positions per chunk */
+_Static_assert(ATT2_MAX_HD == CAIRN_ATTN_DEC_MAX_HD, "x86_attn_dec's rows are cairn_attn_dec_state's");
 
 /* e^x per lane (x = n ln2 + r, a degree-5 polynomial for e^r, times 2^n built in the exponent
  * field). x is clamped to +-88.37; 2^n to [2^-126, 2^127], so e^x of very negative x is 0. */
@@ -84,18 +84,10 @@ INLINE void attd_v(const int DW, float (*o)[ATT2_MAX_HD], const float (*p)[ATTD_
 /* nq <= CAIRN_ATTN_DEC_MAX_Q queries of one token sharing a KV head, all over positions [0, n_past). */
 static void x86_attn_dec(int nq, int64_t hd, const float *const *q, float *const *out, int64_t n_past,
                          const uint16_t *kc, const uint16_t *vc, size_t kv_stride, float scale) {
-    enum { NQP = (CAIRN_ATTN_DEC_MAX_Q + 3) / 4 * 4 }; /* queries padded to the V step's 4 */
-    float qs[CAIRN_ATTN_DEC_MAX_Q][ATT2_MAX_HD] __attribute__((aligned(32))), o[NQP][ATT2_MAX_HD] __attribute__((aligned(32)));
+    cairn_attn_dec_state st;
+    const int nqp = cairn_attn_dec_begin(&st, nq, hd, q, scale);
+    float (*qs)[ATT2_MAX_HD] = st.qs, (*o)[ATT2_MAX_HD] = st.o, (*p)[ATTD_C] = st.p, *m = st.m, *l = st.l;
     float kf[ATT2_PB][ATT2_MAX_HD] __attribute__((aligned(32)));
-    float p[NQP][ATTD_C] __attribute__((aligned(32)));
-    float m[CAIRN_ATTN_DEC_MAX_Q], l[CAIRN_ATTN_DEC_MAX_Q];
-    const int nqp = (nq + 3) / 4 * 4;
-    for (int i = 0; i < nqp; i++) {
-        for (int64_t d = 0; d < hd; d++) o[i][d] = 0.0f;
-        if (i >= nq) { memset(p[i], 0, sizeof p[i]); continue; } /* padding queries add nothing */
-        for (int64_t d = 0; d < hd; d++) qs[i][d] = q[i][d] * scale;
-        m[i] = -INFINITY; l[i] = 0.0f;
-    }
     for (int64_t c0 = 0; c0 < n_past; c0 += ATTD_C) {
         const int cn = (int)CAIRN_MIN((int64_t)ATTD_C, n_past - c0), nv = (cn + ATT2_PB - 1) / ATT2_PB;
         /* scores of the chunk, 8 positions a register (hsum8x8) */
@@ -146,8 +138,7 @@ static void x86_attn_dec(int nq, int64_t hd, const float *const *q, float *const
             if (d < hd) attd_v(1, o, (const float (*)[ATTD_C])p, i0, d, cn, vb, kv_stride);
         }
     }
-    for (int i = 0; i < nq; i++)
-        for (int64_t d = 0; d < hd; d++) out[i][d] = o[i][d] / l[i];
+    cairn_attn_dec_end(&st, nq, hd, out);
 }
 
 /* attn16's inputs by lane: np[i] = query i's limit, qt[d][i] = q[i][d] * scale, o zeroed (idle

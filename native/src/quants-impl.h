@@ -92,6 +92,38 @@ typedef void (*cairn_quant_fn)(const float *x, void *y, int64_t n);
 #define CAIRN_ATTN_DEC_MAX_Q  8   /* attn_dec's limits (below) */
 #define CAIRN_ATTN_DEC_MAX_HD 256
 
+/* attn_dec's working state, shared by its forms (kernels-x86-attn.h, kernels-avx512.c,
+ * kernels-neon-attn.h), which all run chunks of CAIRN_ATTN_DEC_CHUNK positions (scores, one
+ * online-softmax step per query, then V): the queries times the scale, their running outputs, a
+ * chunk's probabilities (queries padded to the V step's 4, padding rows 0) and each query's running
+ * max and sum. */
+#define CAIRN_ATTN_DEC_CHUNK 64
+#define CAIRN_ATTN_DEC_NQP   ((CAIRN_ATTN_DEC_MAX_Q + 3) / 4 * 4)
+typedef struct {
+    _Alignas(64) float qs[CAIRN_ATTN_DEC_MAX_Q][CAIRN_ATTN_DEC_MAX_HD];
+    _Alignas(64) float o[CAIRN_ATTN_DEC_NQP][CAIRN_ATTN_DEC_MAX_HD];
+    _Alignas(64) float p[CAIRN_ATTN_DEC_NQP][CAIRN_ATTN_DEC_CHUNK];
+    float m[CAIRN_ATTN_DEC_MAX_Q], l[CAIRN_ATTN_DEC_MAX_Q];
+} cairn_attn_dec_state;
+
+/* Starts s for nq queries q[i] (hd floats); returns nq rounded up to 4. */
+static inline int cairn_attn_dec_begin(cairn_attn_dec_state *s, int nq, int64_t hd, const float *const *q, float scale) {
+    const int nqp = (nq + 3) / 4 * 4;
+    for (int i = 0; i < nqp; i++) {
+        for (int64_t d = 0; d < hd; d++) s->o[i][d] = 0.0f;
+        if (i >= nq) { memset(s->p[i], 0, sizeof s->p[i]); continue; } /* padding queries add nothing */
+        for (int64_t d = 0; d < hd; d++) s->qs[i][d] = q[i][d] * scale;
+        s->m[i] = -__builtin_inff(); s->l[i] = 0.0f;
+    }
+    return nqp;
+}
+
+/* out[i] = o[i] / l[i] for the nq queries. */
+static inline void cairn_attn_dec_end(const cairn_attn_dec_state *s, int nq, int64_t hd, float *const *out) {
+    for (int i = 0; i < nq; i++)
+        for (int64_t d = 0; d < hd; d++) out[i][d] = s->o[i][d] / s->l[i];
+}
+
 typedef struct {
     const char   *name;
     int32_t       backend;                       /* cairn_backend */
