@@ -409,8 +409,6 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
         if (cancel && *cancel) return cairn_fail(CAIRN_E_CANCELLED, "cancelled at layer %u", l);
         const cairn_layer *Ly = &m->layers[l];
 
-        uint16_t *kc = (uint16_t *)(base + L->k_off) + (size_t)l * L->n_ctx * KVD;
-        uint16_t *vc = (uint16_t *)(base + L->v_off) + (size_t)l * L->n_ctx * KVD;
         /* attention block */
         rows_run(m, ROWS_RMSNORM, n, Ly->attn_norm, s->xb, s->x);
         if (same_act(&Ly->wq, &Ly->wk) && same_act(&Ly->wq, &Ly->wv)) {
@@ -422,6 +420,8 @@ static cairn_status forward_chunk(cairn_model *m, uint8_t *base, const cairn_sta
             matmul1(m, s->xb, n, &Ly->wk, s->k);
             matmul1(m, s->xb, n, &Ly->wv, s->v);
         }
+        uint16_t *kc = (uint16_t *)(base + L->k_off) + (size_t)l * L->n_ctx * KVD;
+        uint16_t *vc = (uint16_t *)(base + L->v_off) + (size_t)l * L->n_ctx * KVD;
         rows_job rj = {m, n, ROWS_ROPE_KV, NULL, NULL, NULL, kc, vc, pos};
         rows_run_job(&rj);
         att_job aj = {.m = m, .kc = kc, .vc = vc, .n = n, .pos = pos, .kv_dim = KVD};

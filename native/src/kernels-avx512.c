@@ -705,7 +705,8 @@ static void x86_attn16(int nq, int64_t hd, const float *const *q, float *const *
  * of the 256-bit form. `bench-kernels attn` (1B shapes, one thread, AMD EPYC dev machine), 256 ->
  * 512-bit: 544 positions 1.51 -> 1.16-1.20 ms per token from memory, 1.28 -> 0.78-0.81 cache-resident;
  * 2048 positions 6.6-7.8 -> 5.7-7.3 and 5.7-7.1 -> 3.3-4.4 ms. The next chunk's K and V rows (a
- * head's 128 bytes of each 1 KiB row) are prefetched; 2, 4 and 8 chunks ahead measured alike. */
+ * head's 128 bytes of each 1 KiB row) are prefetched; 1, 2, 4 and 8 chunks ahead measured alike
+ * (2048 positions). */
 #define ATTZ_C CAIRN_ATTN_DEC_CHUNK /* positions per chunk */
 _Static_assert(ATT_MAX_HD == CAIRN_ATTN_DEC_MAX_HD, "avx512_attn_dec's rows are cairn_attn_dec_state's");
 
