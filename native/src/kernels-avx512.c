@@ -2,7 +2,7 @@
  * -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni plus the AVX2 flags. The shared x86
  * kernels (kernels-x86.c) come first, with CAIRN_X86_VNNI: integer dot products in VNNI form and a
  * 4 rows x 4 columns register tile. Then what only this table has: q4_0 / q8_0 tiles holding two
- * blocks per 512-bit register, 8-row decode (nc = 1) tiles and packed 16-row panels for prefill;
+ * blocks per 512-bit register, q4_0's 8-row decode (nc = 1) tiles and packed 16-row panels for prefill;
  * packed q4_K / q6_K panels; batched causal attention (attn16) and a vector SwiGLU (silu_mul).
  */
 #define CAIRN_X86_VNNI 1
@@ -119,89 +119,18 @@ INLINE void tile_q8_0(TILE_PARAMS) {
 #define tile_q8_0_tiles tile_q8_0
 DEFINE_GEMM(q8_0_tiles, QK8_0)
 
-/* ---- decode (nc = 1) forms of q4_0 / q8_0: 8-row tiles, next tile prefetched into L2 ----
- * One activation column: each pair of activation blocks (its bytes, the -offset * sum(y)
- * accumulator start and its scales) is prepared once and used by 8 rows, and the 8 rows' 16 f16
- * scales of the pair convert with one vcvtph2ps to [r0b0 .. r7b0 r0b1 .. r7b1], multiplied once
- * by [dy0 x8, dy1 x8]. Each row's lanes are then spread with vpermps as in the 4-row tiles.
- * q4_0's two blocks unpack from two 16-byte broadcasts (load ports) and one shift + mask.
- * As in the tiles, the next tile's weights (same offset, GEMV_R rows further) are prefetched
- * into L2. (Single core, n = 2048: q8_0 10 -> 14 GB/s from DRAM, q4_0 9 -> 12.8.) */
+/* ---- decode (nc = 1) form of q4_0: 8-row tiles spread over the call's rows ----
+ * q8_0's decode is DEFINE_GEMM's: the 4-row tiles above, spread (GEMV_SPREAD), one row ahead
+ * prefetched in each stream. An 8-row form with gathered scales (adjacent rows, the next tile
+ * prefetched) had been kept for q8_0; the spread 4-row tiles beat it on both x86 families
+ * measured (bench-kernels, one core, from DRAM: AMD EPYC Zen 5 26-29 -> 35-40 GB/s, its compute
+ * rate 41 -> 60; Intel Xeon (AMX) 17-19 -> 18-20). */
 #define GEMV_R 8
-#define PREFETCH_L2(p, d) _mm_prefetch((const char *)(p) + (d), _MM_HINT_T1)
-
-/* Byte offsets of the f16 scales of 8 rows' two blocks: r * ws, then r * ws + bs. */
-INLINE __m512i row_scale_offsets8x2(size_t ws, size_t bs) {
-    const __m512i r = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm512_add_epi32(_mm512_mullo_epi32(r, _mm512_set1_epi32((int)ws)),
-                            _mm512_maskz_set1_epi32(0xFF00, (int)bs));
-}
-
-/* The f16 scales at w + offsets (one gather: the low half of each dword) -> [r0b0 .. r7b0 r0b1 .. r7b1]. */
-INLINE __m512 row_scales8x2(__m512i offsets, const uint8_t *w) {
-    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(offsets, (const void *)w, 1)));
-}
-
-/* Two activation block scales -> [d0 x8, d1 x8]. */
-INLINE __m512 act_scales8x2(uint16_t d0, uint16_t d1) {
-    return _mm512_insertf32x8(_mm512_castps256_ps512(f16x8(d0)), f16x8(d1), 1);
-}
-
-/* Row r's lanes of [r0b0 .. r7b0 r0b1 .. r7b1]: QUARTERS = 1 -> [b0 x4, b1 x4, b0 x4, b1 x4], else [b0 x8, b1 x8]. */
-INLINE __m512i scale_idx8(const int r, const int quarters) {
-    return quarters ? _mm512_setr_epi32(r, r, r, r, 8 + r, 8 + r, 8 + r, 8 + r, r, r, r, r, 8 + r, 8 + r, 8 + r, 8 + r)
-                    : _mm512_setr_epi32(r, r, r, r, r, r, r, r, 8 + r, 8 + r, 8 + r, 8 + r, 8 + r, 8 + r, 8 + r, 8 + r);
-}
-
-/* 8 rows of q4_0 (Q8 = 0) or q8_0 (Q8 = 1) weights x one q8_0 column: out[r] for r < 8. */
-INLINE void gemv8(const int Q8, int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
-    const size_t bsz = Q8 ? sizeof(block_q8_0) : sizeof(block_q4_0);
-    __m512 acc[GEMV_R];
-    UNROLL for (int r = 0; r < GEMV_R; r++) acc[r] = _mm512_setzero_ps();
-    /* q4_0 weights unpack to [lo(b0) lo(b1) hi(b0) hi(b1)]; the activations are permuted to match */
-    const __m512i yperm = Q8 ? _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11) : _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-    const __m512i nib_shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
-    const __m512i sidx = row_scale_offsets8x2(ws, bsz);
-    for (int64_t b = 0; b + 2 <= nb; b += 2) {
-        const block_q8_0 *yb = (const block_q8_0 *)a + b;
-        const __m512i y = _mm512_permutex2var_epi64(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)yb[0].qs)), yperm,
-                                                    _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)yb[1].qs)));
-        /* weights made unsigned (q4_0: 0..15 = x + 8; q8_0: x + 128): start at -offset * sum(y) */
-        const __m512i ys = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                            _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(Q8 ? (char)0x80 : 8), y));
-        const __m512 p = _mm512_mul_ps(row_scales8x2(sidx, w + b * bsz), act_scales8x2(yb[0].d, yb[1].d));
-        UNROLL for (int r = 0; r < GEMV_R; r++) {
-            const uint8_t *xb = w + r * ws + b * bsz;
-            PREFETCH_L2(xb, pf);
-            __m512i x;
-            if (Q8) {
-                PREFETCH_L2(xb + 64, pf);
-                x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)((const block_q8_0 *)xb)[0].qs)),
-                                       _mm256_loadu_si256((const __m256i *)((const block_q8_0 *)xb)[1].qs), 1);
-                x = _mm512_xor_si512(x, _mm512_set1_epi8((char)0x80));
-            } else {
-                /* [qs0 qs1 qs0 qs1] from two 16-byte broadcasts, high half shifted by 4, masked */
-                x = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)((const block_q4_0 *)xb)[0].qs));
-                x = _mm512_mask_broadcast_i32x4(x, 0xF0F0, _mm_loadu_si128((const __m128i *)((const block_q4_0 *)xb)[1].qs));
-                x = _mm512_and_si512(_mm512_srlv_epi64(x, nib_shift), _mm512_set1_epi8(0x0F));
-            }
-            const __m512i s = _mm512_dpbusd_epi32(ys, x, y);
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(scale_idx8(r, !Q8), p), acc[r]);
-        }
-    }
-    float tail[2 * TILE_R] = {0};
-    if (nb & 1) { /* odd last block: the 256-bit tiles, 4 rows at a time */
-        const size_t wo = (size_t)(nb - 1) * bsz, ao = (size_t)(nb - 1) * sizeof(block_q8_0);
-        if (Q8) { tile_q8_0_256(TILE_R, 1, 1, tail, 1, w + wo, ws, pf, a + ao, 0); tile_q8_0_256(TILE_R, 1, 1, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, pf, a + ao, 0); }
-        else    { tile_q4_0_256(TILE_R, 1, 1, tail, 1, w + wo, ws, pf, a + ao, 0); tile_q4_0_256(TILE_R, 1, 1, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, pf, a + ao, 0); }
-    }
-    UNROLL for (int r = 0; r < GEMV_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
-}
 
 /* q4_0 decode, 8 rows x 4 blocks per step: one register holds a row's 4 blocks of quants (one
  * 128-bit lane per block), split into low and high nibbles (elements 0..15 and 16..31 of each
  * block) against activations laid out the same way once per step for the 8 rows, so a row
- * costs two vpdpbusd, one conversion and one FMA per 128 weights (gemv8: twice that per 64).
+ * costs two vpdpbusd, one conversion and one FMA per 128 weights.
  * The 32 f16 block scales of the step come from two gathers. */
 /* 16 bytes from each of p0..p3 -> 128-bit lanes 0..3 (insert positions must be literal constants). */
 INLINE __m512i lanes4(const void *p0, const void *p1, const void *p2, const void *p3) {
@@ -254,16 +183,9 @@ INLINE void gemv8_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, s
     UNROLL for (int r = 0; r < GEMV_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
 }
 
-/* 8-row decode tiles; returns the rows done. q4_0's are spread over the call's rows (GEMV_SPREAD,
- * the prefetch 2 rows ahead in each row's stream). q8_0's stay 8 adjacent rows, the next tile
- * prefetched: spread, its 8 streams of 2 KiB rows read slower (one core, n = 2048: 20-26 against
- * 26-30 GB/s adjacent). */
-INLINE int64_t gemv(const int Q8, int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    if (Q8) {
-        int64_t i = 0;
-        for (; i + GEMV_R <= nr; i += GEMV_R) gemv8(1, n / QK8_0, out + i, 1, w + i * ws, ws, GEMV_R * ws, a);
-        return i;
-    }
+/* q4_0's 8-row decode tiles, spread over the call's rows (the prefetch 2 rows ahead in each row's
+ * stream); returns the rows done. */
+INLINE int64_t gemv_q4_0(int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
     GEMV_SPREAD(GEMV_R, nr, g, nt, t) gemv8_q4_0x4(n / QK4_0, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
     return gemv_spread_done(GEMV_R, nr);
 }
@@ -403,7 +325,7 @@ INLINE void gemm_packed(const int Q8, int64_t n, float *out, size_t ldo, const u
     static void gemm_##T(int64_t n, float *out, size_t ldo, const void *w, size_t ws, int64_t nr,             \
                          const void *a, size_t as, int64_t nc) {                                              \
         int64_t done = 0;                                                                                     \
-        if (nc == 1) done = gemv(Q8, n, out, w, ws, nr, a);                                                   \
+        if (nc == 1) done = Q8 ? 0 : gemv_q4_0(n, out, w, ws, nr, a); /* q8_0: the spread tiles */           \
         else if (nc >= PACK_MIN_NC && nr >= PACK_ROWS) {                                                      \
             done = nr / PACK_ROWS * PACK_ROWS;                                                                \
             gemm_packed(Q8, n, out, ldo, w, ws, done, a, as, nc);                                             \
