@@ -2,7 +2,7 @@
  * -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni plus the AVX2 flags. The shared x86
  * kernels (kernels-x86.c) come first, with CAIRN_X86_VNNI: integer dot products in VNNI form and a
  * 4 rows x 4 columns register tile. Then what only this table has: q4_0 / q8_0 tiles holding two
- * blocks per 512-bit register, q4_0's 8-row decode (nc = 1) tiles and packed 16-row panels for prefill;
+ * blocks per 512-bit register, q4_0's decode (nc = 1) form and packed 16-row panels for prefill;
  * packed q4_K / q6_K panels; batched causal attention (attn16) and a vector SwiGLU (silu_mul).
  */
 #define CAIRN_X86_VNNI 1
@@ -119,19 +119,21 @@ INLINE void tile_q8_0(TILE_PARAMS) {
 #define tile_q8_0_tiles tile_q8_0
 DEFINE_GEMM(q8_0_tiles, QK8_0)
 
-/* ---- decode (nc = 1) form of q4_0: 8-row tiles spread over the call's rows ----
+/* ---- decode (nc = 1) form of q4_0: 4-row tiles spread over the call's rows ----
  * q8_0's decode is DEFINE_GEMM's: the 4-row tiles above, spread (GEMV_SPREAD), one row ahead
  * prefetched in each stream. An 8-row form with gathered scales (adjacent rows, the next tile
  * prefetched) had been kept for q8_0; the spread 4-row tiles beat it on both x86 families
  * measured (bench-kernels, one core, from DRAM: AMD EPYC Zen 5 26-29 -> 35-40 GB/s, its compute
- * rate 41 -> 60; Intel Xeon (AMX) 17-19 -> 18-20). */
-#define GEMV_R 8
+ * rate 41 -> 60; Intel Xeon (AMX) 17-19 -> 18-20). q4_0's tiles had been 8 spread rows: with 4,
+ * the engine's Q4_0 decode on Zen 5 went 64.7 -> 75.7 tok/s (2 threads, medians of 5 interleaved
+ * runs), one Intel core from DRAM 11.4 -> 11.0 GB/s (medians of 5, inside that machine's noise). */
+#define GEMV_R 4
 
-/* q4_0 decode, 8 rows x 4 blocks per step: one register holds a row's 4 blocks of quants (one
+/* q4_0 decode, 4 rows x 4 blocks per step: one register holds a row's 4 blocks of quants (one
  * 128-bit lane per block), split into low and high nibbles (elements 0..15 and 16..31 of each
- * block) against activations laid out the same way once per step for the 8 rows, so a row
+ * block) against activations laid out the same way once per step for the 4 rows, so a row
  * costs two vpdpbusd, one conversion and one FMA per 128 weights.
- * The 32 f16 block scales of the step come from word permutes (q4_0x4_scales). */
+ * The 16 f16 block scales of the step come from word permutes (q4_0x4_scales). */
 /* 16 bytes from each of p0..p3 -> 128-bit lanes 0..3 (insert positions must be literal constants). */
 INLINE __m512i lanes4(const void *p0, const void *p1, const void *p2, const void *p3) {
     __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)p0));
@@ -158,7 +160,7 @@ INLINE __m512 q4_0x4_scales(const uint8_t *w, size_t ws, __m512i idx01, __m512i 
     return _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_mask_blend_epi16(0xFF00, r01, r23)));
 }
 
-INLINE void gemv8_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
+INLINE void gemv_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, size_t ws, size_t pf, const uint8_t *a) {
     const size_t bsz = sizeof(block_q4_0);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i sidx01 = q4_0x4_scale_idx(0), sidx23 = q4_0x4_scale_idx(8);
@@ -176,8 +178,7 @@ INLINE void gemv8_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, s
         const uint64_t dyh = yb[0].d | (uint64_t)yb[1].d << 16 | (uint64_t)yb[2].d << 32 | (uint64_t)yb[3].d << 48;
         const __m512 dy = _mm512_cvtph_ps(_mm256_set1_epi64x((long long)dyh)); /* lane 4r + k: dy of block k */
         const uint8_t *wb = w + b * bsz;
-        const __m512 p[2] = { _mm512_mul_ps(q4_0x4_scales(wb, ws, sidx01, sidx23), dy),
-                              _mm512_mul_ps(q4_0x4_scales(wb + 4 * ws, ws, sidx01, sidx23), dy) };
+        const __m512 p = _mm512_mul_ps(q4_0x4_scales(wb, ws, sidx01, sidx23), dy);
         UNROLL for (int r = 0; r < GEMV_R; r++) {
             const uint8_t *xb = wb + r * ws;
             _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
@@ -185,23 +186,20 @@ INLINE void gemv8_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, s
             const __m512i x = lanes4(xb + 2, xb + bsz + 2, xb + 2 * bsz + 2, xb + 3 * bsz + 2);
             const __m512i s = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(ys, _mm512_and_si512(x, m4), ylo),
                                                   _mm512_and_si512(_mm512_srli_epi16(x, 4), m4), yhi);
-            const __m512i idx = _mm512_add_epi32(_mm512_srli_epi32(lane, 2), _mm512_set1_epi32(4 * (r % 4)));
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(idx, p[r / 4]), acc[r]);
+            const __m512i idx = _mm512_add_epi32(_mm512_srli_epi32(lane, 2), _mm512_set1_epi32(4 * r));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(idx, p), acc[r]);
         }
     }
     float tail[GEMV_R] = {0};
-    if (b < nb) { /* the last nb % 4 blocks: the 256-bit tiles, 4 rows at a time */
-        const size_t wo = (size_t)b * bsz, ao = (size_t)b * sizeof(block_q8_0);
-        tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + wo, ws, pf, a + ao, 0);
-        tile_q4_0_256(TILE_R, 1, nb - b, tail + TILE_R, 1, w + TILE_R * ws + wo, ws, pf, a + ao, 0);
-    }
+    if (b < nb) /* the last nb % 4 blocks: the 256-bit tile */
+        tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + (size_t)b * bsz, ws, pf, a + (size_t)b * sizeof(block_q8_0), 0);
     UNROLL for (int r = 0; r < GEMV_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
 }
 
-/* q4_0's 8-row decode tiles, spread over the call's rows (the prefetch 2 rows ahead in each row's
+/* q4_0's 4-row decode tiles, spread over the call's rows (the prefetch 2 rows ahead in each row's
  * stream); returns the rows done. */
 INLINE int64_t gemv_q4_0(int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    GEMV_SPREAD(GEMV_R, nr, g, nt, t) gemv8_q4_0x4(n / QK4_0, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
+    GEMV_SPREAD(GEMV_R, nr, g, nt, t) gemv_q4_0x4(n / QK4_0, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
     return gemv_spread_done(GEMV_R, nr);
 }
 

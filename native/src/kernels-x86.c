@@ -10,8 +10,8 @@
  * C columns, and each activation block is loaded once and reused for the R rows; integer dot
  * products are scaled into float accumulators (one 8-lane vector per (row, column)) with FMA,
  * and reduced horizontally at the end. Decode (nc = 1) runs R x 1 tiles: 4 rows share each
- * activation block (8 rows in the AVX-512 q4_0 decode form), which is what lets a
- * single core stream weights near memory speed, together with the next-tile prefetch below.
+ * activation block, which is what lets a single core stream weights near memory speed, together
+ * with the next-tile prefetch below.
  * Offsets that make weights signed (q4_0's -8, q5_0's -16, q6_K's -32) are applied through
  * per-column sums of the activations, so the weights stay unsigned for vpmaddubsw/vpdpbusd.
  */
