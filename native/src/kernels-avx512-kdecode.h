@@ -21,10 +21,13 @@
 
 #define KD_R 4 /* rows per decode tile */
 /* Software prefetch distance, in rows of each tile row's stream (GEMV_SPREAD: a stream's next
- * rows are the next tiles'). With adjacent-row tiles, 4 tiles ahead had beaten 1 (one core, q4_K:
- * median 28 -> 33 GB/s); with spread tiles 2, 4 and 8 rows ahead measure alike (bench-kernels,
- * 33-34 GB/s, the hardware prefetchers doing most of it), 4 kept. */
-#define KD_PF_ROWS 4
+ * rows are the next tiles'), as the DEFINE_GEMM tiles' one row. With adjacent-row tiles, 4 tiles
+ * ahead had beaten 1 (one core, q4_K: median 28 -> 33 GB/s); with spread tiles 2, 4 and 8 rows
+ * ahead had measured alike on the first AMD machine (33-34 GB/s). 4 -> 1 on 2026-12-06: one core
+ * from DRAM (bench-kernels, medians of 5) on AMD Zen 5 q4_K 31.1 -> 33.8 GB/s, q6_K 32.4 -> 31.1;
+ * Intel Xeon (AMX) device q4_K 13.9 -> 14.4, q6_K 14.3 -> 14.6; the engine's decode on Zen 5 (C
+ * driver, medians of 4 interleaved runs) Q4_K 65.5 -> 72.4 tok/s, Q4_K_M 59.2 -> 63.0. */
+#define KD_PF_ROWS 1
 
 /* The 12 scale bytes of 4 rows' blocks (at w + r*ws + off + 4) -> lane r: bytes 0..7 the 6-bit
  * scales, bytes 8..15 the 6-bit mins (cairn_get_scale_min_k4's values, 4 rows at once). */
