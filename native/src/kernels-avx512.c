@@ -126,8 +126,8 @@ DEFINE_GEMM(q8_0_tiles, QK8_0)
  * measured (bench-kernels, one core, from DRAM: AMD EPYC Zen 5 26-29 -> 35-40 GB/s, its compute
  * rate 41 -> 60; Intel Xeon (AMX) 17-19 -> 18-20). q4_0's tiles had been 8 spread rows: with 4,
  * the engine's Q4_0 decode on Zen 5 went 64.7 -> 75.7 tok/s (2 threads, medians of 5 interleaved
- * runs), one Intel core from DRAM 11.4 -> 11.0 GB/s (medians of 5, inside that machine's noise). */
-#define GEMV_R 4
+ * runs), one Intel core from DRAM 11.4 -> 11.0 GB/s (medians of 5, inside that machine's noise).
+ * The rows are the shared tiles' TILE_R (4): q4_0x4_scales and the 256-bit tail tile assume it. */
 
 /* q4_0 decode, 4 rows x 4 blocks per step: one register holds a row's 4 blocks of quants (one
  * 128-bit lane per block), split into low and high nibbles (elements 0..15 and 16..31 of each
@@ -165,8 +165,8 @@ INLINE void gemv_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, si
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i sidx01 = q4_0x4_scale_idx(0), sidx23 = q4_0x4_scale_idx(8);
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    __m512 acc[GEMV_R];
-    UNROLL for (int r = 0; r < GEMV_R; r++) acc[r] = _mm512_setzero_ps();
+    __m512 acc[TILE_R];
+    UNROLL for (int r = 0; r < TILE_R; r++) acc[r] = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 4 <= nb; b += 4) {
         const block_q8_0 *yb = (const block_q8_0 *)a + b;
@@ -179,7 +179,7 @@ INLINE void gemv_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, si
         const __m512 dy = _mm512_cvtph_ps(_mm256_set1_epi64x((long long)dyh)); /* lane 4r + k: dy of block k */
         const uint8_t *wb = w + b * bsz;
         const __m512 p = _mm512_mul_ps(q4_0x4_scales(wb, ws, sidx01, sidx23), dy);
-        UNROLL for (int r = 0; r < GEMV_R; r++) {
+        UNROLL for (int r = 0; r < TILE_R; r++) {
             const uint8_t *xb = wb + r * ws;
             _mm_prefetch((const char *)xb + pf, _MM_HINT_T1);
             _mm_prefetch((const char *)xb + pf + 64, _MM_HINT_T1);
@@ -190,17 +190,17 @@ INLINE void gemv_q4_0x4(int64_t nb, float *out, int64_t os, const uint8_t *w, si
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(idx, p), acc[r]);
         }
     }
-    float tail[GEMV_R] = {0};
+    float tail[TILE_R] = {0};
     if (b < nb) /* the last nb % 4 blocks: the 256-bit tile */
         tile_q4_0_256(TILE_R, 1, nb - b, tail, 1, w + (size_t)b * bsz, ws, pf, a + (size_t)b * sizeof(block_q8_0), 0);
-    UNROLL for (int r = 0; r < GEMV_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
+    UNROLL for (int r = 0; r < TILE_R; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) + tail[r];
 }
 
 /* q4_0's 4-row decode tiles, spread over the call's rows (the prefetch 2 rows ahead in each row's
  * stream); returns the rows done. */
 INLINE int64_t gemv_q4_0(int64_t n, float *out, const uint8_t *w, size_t ws, int64_t nr, const uint8_t *a) {
-    GEMV_SPREAD(GEMV_R, nr, g, nt, t) gemv_q4_0x4(n / QK4_0, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
-    return gemv_spread_done(GEMV_R, nr);
+    GEMV_SPREAD(TILE_R, nr, g, nt, t) gemv_q4_0x4(n / QK4_0, out + g + t, nt, w + (g + t) * ws, nt * ws, 2 * ws, a);
+    return gemv_spread_done(TILE_R, nr);
 }
 
 /* ---- packed panels for prefill (q4_0 / q8_0 weights x q8_0 activations, nc >= PACK_MIN_NC) ----
